@@ -1,0 +1,278 @@
+"""One decision epoch of a region: re-triage what changed, re-plan every pending call, emit decisions.
+
+`decide(state, now, policy)` runs after a micro-batch of events has been applied. It publishes a new
+revision of a call's decision only when something material changed (triage, recommended unit, queue
+or fixed status, closure); ETA drift, alternatives and queue position alone refresh nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from routing.assignment import (
+    AssignmentOptions,
+    AssignmentPlan,
+    CallDemand,
+    UnitSupply,
+    assign_units,
+)
+from routing.region import TIED_STATUSES, CallState, RegionState, UnitState
+from routing.travel import HaversineTravel, TravelModel
+from routing.triage import KeywordTriager, Triager, TriageResult
+from schemas.decisions import (
+    Alternative,
+    Assignment,
+    AssignmentMethod,
+    AssignmentStatus,
+    CallStatus,
+    Decision,
+    Triage,
+)
+from schemas.units import UnitStatus
+
+__all__ = ["Planner", "Policy", "decide"]
+
+_UNROUTABLE = frozenset({UnitStatus.OUT_OF_SERVICE, UnitStatus.OFF_DUTY, UnitStatus.TRANSPORTING})
+
+
+class Planner(Protocol):
+    def __call__(
+        self,
+        calls: Sequence[CallDemand],
+        units: Sequence[UnitSupply],
+        travel: TravelModel,
+        options: AssignmentOptions,
+    ) -> AssignmentPlan: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Everything a region's decisions depend on besides its state and the time."""
+
+    triager: Triager = field(default_factory=KeywordTriager)
+    travel: TravelModel = field(default_factory=HaversineTravel)
+    options: AssignmentOptions = field(default_factory=AssignmentOptions)
+    planner: Planner = assign_units
+    min_busy_s: float = 300.0
+
+
+def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
+    """Decisions for every call whose decision materially changed, ordered by call id."""
+    for call_id in state.touched:
+        call = state.calls.get(call_id)
+        if call is not None and call.created and not call.closed:
+            call.triage = policy.triager.triage(call.facts())
+    pending = [c for c in state.calls.values() if _wants_unit(c)]
+    if pending or state.roster_changed:
+        units = [_supply(u, now, policy) for u in state.units.values() if _routable(u, now)]
+        demands = [_demand(c, now) for c in pending]
+        plan = policy.planner(demands, units, policy.travel, policy.options)
+        for call in pending:
+            call.placement = plan.placements.get(call.call_id)
+        method, optimal = plan.method, plan.optimal
+    else:
+        method, optimal = AssignmentMethod.MIN_COST_FLOW, True
+    candidates = set(state.touched)
+    candidates.update(c.call_id for c in pending)
+    decisions: list[Decision] = []
+    for call_id in sorted(candidates):
+        call = state.calls.get(call_id)
+        if call is None or not call.created or call.triage is None:
+            continue
+        planned = _assignment(state, call, policy, method=method, optimal=optimal)
+        if call.published is None or _material(call, planned[0]) != _published_material(call.published):
+            source = call.last_event_id if call_id in state.touched else state.last_event_id
+            call.published = _decision(state, call, planned, now, source)
+            decisions.append(call.published)
+        if call.closed:
+            state.forget_closed(call_id)
+    state.touched.clear()
+    state.roster_changed = False
+    return decisions
+
+
+def _wants_unit(call: CallState) -> bool:
+    return (
+        call.created
+        and not call.closed
+        and not call.declined
+        and call.fixed_unit is None
+        and call.triage is not None
+        and call.triage.response.wants_co_responder
+    )
+
+
+def _routable(unit: UnitState, now: datetime) -> bool:
+    return unit.status not in _UNROUTABLE and unit.shift_start <= now < unit.shift_end
+
+
+def _supply(unit: UnitState, now: datetime, policy: Policy) -> UnitSupply:
+    busy_for = 0.0
+    if unit.status in TIED_STATUSES or unit.calls:
+        elapsed = (now - unit.status_since).total_seconds()
+        busy_for = max(policy.min_busy_s, policy.options.on_scene_s - elapsed)
+    return UnitSupply(
+        unit_id=unit.unit_id,
+        agency=unit.agency,
+        model=unit.model,
+        jurisdictions=unit.jurisdictions,
+        lat=unit.lat,
+        lon=unit.lon,
+        free_slots=unit.capacity - len(unit.calls),
+        can_transport=unit.can_transport,
+        skills=unit.skills,
+        available_in_s=busy_for,
+        shift_left_s=(unit.shift_end - now).total_seconds(),
+    )
+
+
+def _demand(call: CallState, now: datetime) -> CallDemand:
+    triage = call.triage
+    assert triage is not None
+    incumbent = call.placement.unit_id if call.placement is not None else None
+    return CallDemand(
+        call_id=call.call_id,
+        agency=call.agency,
+        lat=call.lat,
+        lon=call.lon,
+        priority=call.priority,
+        score=triage.score,
+        response=triage.response,
+        safety=frozenset(triage.safety),
+        needs=triage.needs,
+        incumbent_unit=incumbent,
+        waiting_s=max(0.0, (now - call.opened_at).total_seconds()),
+    )
+
+
+def _assignment(
+    state: RegionState,
+    call: CallState,
+    policy: Policy,
+    *,
+    method: AssignmentMethod,
+    optimal: bool,
+) -> tuple[Assignment, list[Alternative], int | None]:
+    triage = call.triage
+    assert triage is not None
+    if call.closed:
+        return Assignment(status=AssignmentStatus.NONE, reason="call_closed"), [], None
+    if call.fixed_unit is not None:
+        unit = state.units[call.fixed_unit]
+        eta = policy.travel.eta_matrix(
+            np.array([unit.lat]), np.array([unit.lon]), np.array([call.lat]), np.array([call.lon])
+        )
+        return (
+            Assignment(
+                status=AssignmentStatus.RECOMMENDED,
+                unit_id=unit.unit_id,
+                model=unit.model,
+                eta_s=round(float(eta[0, 0])),
+                method=AssignmentMethod.DISPATCHER,
+                fixed=True,
+            ),
+            [],
+            None,
+        )
+    if call.declined:
+        return Assignment(status=AssignmentStatus.NONE, reason="declined_by_dispatcher"), [], None
+    if not triage.response.wants_co_responder:
+        return Assignment(status=AssignmentStatus.NONE, reason=triage.response.value), [], None
+    placement = call.placement
+    if placement is None:
+        return Assignment(status=AssignmentStatus.QUEUED, reason="not_planned"), [], 1
+    alternatives = [Alternative(unit_id=u, eta_s=e) for u, e in placement.alternatives]
+    if placement.unit_id is None:
+        return (
+            Assignment(
+                status=AssignmentStatus.QUEUED, method=method, optimal=optimal, reason=placement.reason
+            ),
+            alternatives,
+            placement.queue_position,
+        )
+    return (
+        Assignment(
+            status=AssignmentStatus.RECOMMENDED,
+            unit_id=placement.unit_id,
+            model=placement.model,
+            eta_s=placement.eta_s,
+            method=method,
+            optimal=optimal,
+        ),
+        alternatives,
+        None,
+    )
+
+
+def _triage_view(result: TriageResult) -> Triage:
+    return Triage(
+        score=result.score,
+        band=result.band,
+        response=result.response,
+        reasons=list(result.reasons),
+        safety=list(result.safety),
+    )
+
+
+def _material(call: CallState, assignment: Assignment) -> tuple[object, ...]:
+    """What must change for a new revision: not ETA drift, alternatives or queue position."""
+    t = call.triage
+    assert t is not None
+    return (
+        CallStatus.CLOSED if call.closed else CallStatus.OPEN,
+        t.band,
+        t.response,
+        t.safety,
+        tuple(r.code for r in t.reasons),
+        round(t.score, 3),
+        assignment.status,
+        assignment.unit_id,
+        assignment.fixed,
+        assignment.reason,
+    )
+
+
+def _published_material(decision: Decision) -> tuple[object, ...]:
+    a, t = decision.assignment, decision.triage
+    return (
+        decision.call_status,
+        t.band,
+        t.response,
+        tuple(t.safety),
+        tuple(r.code for r in t.reasons),
+        round(t.score, 3),
+        a.status,
+        a.unit_id,
+        a.fixed,
+        a.reason,
+    )
+
+
+def _decision(
+    state: RegionState,
+    call: CallState,
+    planned: tuple[Assignment, list[Alternative], int | None],
+    now: datetime,
+    source_event_id: str,
+) -> Decision:
+    assert call.triage is not None
+    assignment, alternatives, queue_position = planned
+    revision = call.revision + 1
+    return Decision(
+        decision_id=f"{state.region}/{call.call_id}/{revision}",
+        call_id=call.call_id,
+        region=state.region,
+        revision=revision,
+        decided_at=now,
+        source_event_id=source_event_id,
+        call_status=CallStatus.CLOSED if call.closed else CallStatus.OPEN,
+        triage=_triage_view(call.triage),
+        assignment=assignment,
+        alternatives=alternatives,
+        queue_position=queue_position,
+    )

@@ -1,0 +1,388 @@
+"""The live state of one region (calls and units) and how one CAD event changes it.
+
+`apply_event(state, event)` is the only writer of a `RegionState`. Ordering rules, per the contract:
+- an event id seen before (within a bounded window) is applied once;
+- per call and per unit field group, the newest `occurred_at` wins, so late or out-of-order events
+  never overwrite newer facts; narrative appends are kept in `occurred_at` order;
+- a call.updated that arrives before its call.created opens a stub that the create completes;
+- a closed call stays closed: later updates for it are ignored.
+Decisions are not made here but in `routing.epoch.decide`, once per micro-batch.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from routing.assignment import Placement
+from routing.errors import EventRejected
+from routing.triage import CallFacts, TriageResult
+from schemas.calls import CallUpdate, NewCall
+from schemas.decisions import Decision
+from schemas.events import (
+    AckAction,
+    CadEvent,
+    CallAcknowledged,
+    CallClosed,
+    CallCreated,
+    CallUpdated,
+    UnitLocationChanged,
+    UnitStatusChanged,
+    UnitUpserted,
+)
+from schemas.units import ResponseModel, UnitRoster, UnitStatus
+
+__all__ = ["Applied", "CallState", "RegionState", "UnitState", "apply_event"]
+
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_CALL_FIELDS = (
+    "agency",
+    "nature_code",
+    "priority",
+    "location",
+    "narrative",
+    "flags",
+    "caller_type",
+    "premise_history",
+)
+TIED_STATUSES = frozenset(
+    {UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING}
+)
+
+
+class Applied(StrEnum):
+    """What applying an event did."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+
+
+@dataclass(slots=True)
+class CallState:
+    call_id: str
+    created: bool = False
+    agency: str = ""
+    nature_code: str = ""
+    priority: int = 5
+    lat: float = 0.0
+    lon: float = 0.0
+    narrative: str = ""
+    appends: list[tuple[datetime, str, str]] = field(default_factory=list)
+    flags: frozenset[str] = frozenset()
+    caller_type: str | None = None
+    bh_calls_12m: int | None = None
+    stamps: dict[str, datetime] = field(default_factory=dict)
+    opened_at: datetime = _EPOCH
+    closed: bool = False
+    disposition: str | None = None
+    fixed_unit: str | None = None
+    declined: bool = False
+    last_event_id: str = ""
+    triage: TriageResult | None = None
+    placement: Placement | None = None
+    published: Decision | None = None
+
+    def facts(self) -> CallFacts:
+        text = self.narrative
+        if self.appends:
+            text = " ".join([text, *(a[2] for a in self.appends)]).strip()
+        return CallFacts(
+            agency=self.agency,
+            nature_code=self.nature_code,
+            priority=self.priority,
+            narrative=text,
+            flags=self.flags,
+            caller_type=self.caller_type,
+            bh_calls_12m=self.bh_calls_12m,
+        )
+
+    @property
+    def revision(self) -> int:
+        return 0 if self.published is None else self.published.revision
+
+
+@dataclass(slots=True)
+class UnitState:
+    unit_id: str
+    agency: str
+    model: ResponseModel
+    capacity: int
+    can_transport: bool
+    jurisdictions: frozenset[str]
+    skills: frozenset[str]
+    shift_start: datetime
+    shift_end: datetime
+    status: UnitStatus
+    status_call_id: str | None
+    status_since: datetime
+    lat: float
+    lon: float
+    roster_at: datetime
+    status_at: datetime
+    location_at: datetime
+    calls: set[str] = field(default_factory=set)
+    """Open calls this unit is dispatched to (its current load)."""
+
+
+@dataclass(slots=True)
+class RegionState:
+    region: str
+    calls: dict[str, CallState] = field(default_factory=dict)
+    units: dict[str, UnitState] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+    """Calls changed since the last decision epoch."""
+    closed_ids: deque[str] = field(default_factory=deque)
+    closed_lookup: set[str] = field(default_factory=set)
+    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    dedupe_window: int = 200_000
+    closed_memory: int = 100_000
+    last_event_id: str = ""
+    roster_changed: bool = False
+
+    def forget_closed(self, call_id: str) -> None:
+        """Drop a closed call whose final decision went out, remembering only that it closed."""
+        self.calls.pop(call_id, None)
+        self.closed_ids.append(call_id)
+        self.closed_lookup.add(call_id)
+        while len(self.closed_ids) > self.closed_memory:
+            self.closed_lookup.discard(self.closed_ids.popleft())
+
+
+def apply_event(state: RegionState, event: CadEvent) -> Applied:
+    """Apply one validated event; raise `EventRejected` when it contradicts the state."""
+    if event.event_id in state.seen:
+        state.seen.move_to_end(event.event_id)
+        return Applied.DUPLICATE
+    match event:
+        case CallCreated():
+            outcome = _call_created(state, event.call, event.occurred_at, event.event_id)
+        case CallUpdated():
+            outcome = _call_updated(state, event.call, event.occurred_at, event.event_id)
+        case CallClosed():
+            outcome = _call_closed(state, event)
+        case UnitUpserted():
+            outcome = _unit_upserted(state, event.unit, event.occurred_at)
+        case UnitStatusChanged():
+            outcome = _unit_status(state, event)
+        case UnitLocationChanged():
+            outcome = _unit_location(state, event)
+        case CallAcknowledged():
+            outcome = _call_acknowledged(state, event)
+    state.seen[event.event_id] = None
+    if len(state.seen) > state.dedupe_window:
+        state.seen.popitem(last=False)
+    state.last_event_id = event.event_id
+    return outcome
+
+
+def _open_call(state: RegionState, call_id: str) -> CallState | None:
+    """The call's live state, a new stub if it is unknown, or None if it closed earlier."""
+    if call_id in state.closed_lookup:
+        return None
+    call = state.calls.get(call_id)
+    if call is None:
+        call = state.calls[call_id] = CallState(call_id=call_id)
+    return call
+
+
+def _set_fields(call: CallState, values: NewCall | CallUpdate, at: datetime) -> bool:
+    changed = False
+    for name in _CALL_FIELDS:
+        if name not in values.model_fields_set and not isinstance(values, NewCall):
+            continue
+        value = getattr(values, name)
+        if value is None and isinstance(values, CallUpdate):
+            continue
+        stamp = call.stamps.get(name)
+        if stamp is not None and stamp > at:
+            continue
+        call.stamps[name] = at
+        changed = True
+        match name:
+            case "location":
+                call.lat, call.lon = value.lat, value.lon
+            case "flags":
+                call.flags = frozenset(value)
+            case "caller_type":
+                call.caller_type = None if value is None else str(value)
+            case "premise_history":
+                call.bh_calls_12m = None if value is None else value.bh_calls_12m
+            case _:
+                setattr(call, name, value)
+    return changed
+
+
+def _call_created(state: RegionState, new: NewCall, at: datetime, event_id: str) -> Applied:
+    call = _open_call(state, new.call_id)
+    if call is None:
+        return Applied.STALE
+    first = not call.created
+    changed = _set_fields(call, new, at)
+    if first:
+        call.created, call.opened_at = True, at
+    if not (first or changed):
+        return Applied.STALE
+    call.last_event_id = event_id
+    state.touched.add(call.call_id)
+    return Applied.APPLIED
+
+
+def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id: str) -> Applied:
+    call = _open_call(state, update.call_id)
+    if call is None or call.closed:
+        return Applied.STALE
+    changed = _set_fields(call, update, at)
+    if update.narrative_append:
+        call.appends.append((at, event_id, update.narrative_append))
+        call.appends.sort(key=lambda a: (a[0], a[1]))
+        changed = True
+    if not changed:
+        return Applied.STALE
+    call.last_event_id = event_id
+    state.touched.add(call.call_id)
+    return Applied.APPLIED
+
+
+def _call_closed(state: RegionState, event: CallClosed) -> Applied:
+    call = _open_call(state, event.call.call_id)
+    if call is None or call.closed:
+        return Applied.STALE
+    call.closed, call.disposition = True, str(event.call.disposition)
+    call.last_event_id = event.event_id
+    _release(state, call)
+    state.touched.add(call.call_id)
+    return Applied.APPLIED
+
+
+def _release(state: RegionState, call: CallState) -> None:
+    if call.fixed_unit is not None:
+        unit = state.units.get(call.fixed_unit)
+        if unit is not None:
+            unit.calls.discard(call.call_id)
+        call.fixed_unit = None
+        state.roster_changed = True
+
+
+def _tie(state: RegionState, call: CallState, unit: UnitState) -> None:
+    if call.fixed_unit == unit.unit_id:
+        return
+    _release(state, call)
+    call.fixed_unit = unit.unit_id
+    unit.calls.add(call.call_id)
+    state.touched.add(call.call_id)
+    state.roster_changed = True
+
+
+def _unit_upserted(state: RegionState, roster: UnitRoster, at: datetime) -> Applied:
+    unit = state.units.get(roster.unit_id)
+    if unit is None:
+        unit = state.units[roster.unit_id] = UnitState(
+            unit_id=roster.unit_id,
+            agency=roster.agency,
+            model=roster.model,
+            capacity=roster.capacity,
+            can_transport=roster.can_transport,
+            jurisdictions=frozenset(roster.jurisdictions),
+            skills=frozenset(roster.skills),
+            shift_start=roster.shift.start,
+            shift_end=roster.shift.end,
+            status=roster.status,
+            status_call_id=None,
+            status_since=at,
+            lat=roster.location.lat,
+            lon=roster.location.lon,
+            roster_at=at,
+            status_at=_EPOCH,
+            location_at=at,
+        )
+        _set_status(state, unit, roster.status, roster.call_id, at)
+        state.roster_changed = True
+        return Applied.APPLIED
+    changed = False
+    if at >= unit.roster_at:
+        unit.agency, unit.model, unit.capacity = roster.agency, roster.model, roster.capacity
+        unit.can_transport = roster.can_transport
+        unit.jurisdictions, unit.skills = frozenset(roster.jurisdictions), frozenset(roster.skills)
+        unit.shift_start, unit.shift_end = roster.shift.start, roster.shift.end
+        unit.roster_at = at
+        changed = True
+    if at >= unit.location_at:
+        unit.lat, unit.lon, unit.location_at = roster.location.lat, roster.location.lon, at
+        changed = True
+    changed = _set_status(state, unit, roster.status, roster.call_id, at) or changed
+    if changed:
+        state.roster_changed = True
+        return Applied.APPLIED
+    return Applied.STALE
+
+
+def _known_unit(state: RegionState, unit_id: str) -> UnitState:
+    unit = state.units.get(unit_id)
+    if unit is None:
+        raise EventRejected("unknown_unit", f"unit {unit_id} has no unit.upsert in region {state.region}")
+    return unit
+
+
+def _set_status(
+    state: RegionState, unit: UnitState, status: UnitStatus, call_id: str | None, at: datetime
+) -> bool:
+    if at < unit.status_at:
+        return False
+    if status != unit.status or call_id != unit.status_call_id:
+        unit.status_since = at
+    unit.status, unit.status_call_id, unit.status_at = status, call_id, at
+    if status in TIED_STATUSES and call_id is not None:
+        call = state.calls.get(call_id)
+        if call is not None and not call.closed:
+            _tie(state, call, unit)
+    elif status not in TIED_STATUSES:
+        for held in sorted(unit.calls):
+            _release(state, state.calls[held])
+            state.touched.add(held)
+    state.roster_changed = True
+    return True
+
+
+def _unit_status(state: RegionState, event: UnitStatusChanged) -> Applied:
+    unit = _known_unit(state, event.unit.unit_id)
+    if _set_status(state, unit, event.unit.status, event.unit.call_id, event.occurred_at):
+        return Applied.APPLIED
+    return Applied.STALE
+
+
+def _unit_location(state: RegionState, event: UnitLocationChanged) -> Applied:
+    unit = _known_unit(state, event.unit.unit_id)
+    if event.occurred_at < unit.location_at:
+        return Applied.STALE
+    unit.lat, unit.lon, unit.location_at = event.unit.location.lat, event.unit.location.lon, event.occurred_at
+    state.roster_changed = True
+    return Applied.APPLIED
+
+
+def _call_acknowledged(state: RegionState, event: CallAcknowledged) -> Applied:
+    ack = event.ack
+    call = state.calls.get(ack.call_id)
+    if call is None or not call.created or call.closed:
+        raise EventRejected("unknown_call", f"call {ack.call_id} is not open in region {state.region}")
+    call.last_event_id = event.event_id
+    state.touched.add(call.call_id)
+    if ack.action is AckAction.DECLINE:
+        _release(state, call)
+        call.declined = True
+        return Applied.APPLIED
+    unit_id = ack.unit_id
+    if unit_id is None:
+        if ack.revision is not None and ack.revision != call.revision:
+            raise EventRejected(
+                "stale_revision",
+                f"call {ack.call_id} is at revision {call.revision}, the ack accepted {ack.revision}",
+            )
+        if call.placement is None or call.placement.unit_id is None:
+            raise EventRejected("nothing_to_accept", f"call {ack.call_id} has no recommended unit")
+        unit_id = call.placement.unit_id
+    call.declined = False
+    _tie(state, call, _known_unit(state, unit_id))
+    return Applied.APPLIED

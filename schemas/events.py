@@ -1,0 +1,143 @@
+"""The CAD event envelope, discriminated on `type`.
+
+`CadEvent` is the union of every event the service consumes from `cad.events` (and accepts on
+`POST /events`). `call.acknowledged` is an extension to contract v1: the service writes it itself
+when a dispatcher acks a recommendation, so that acks travel through the same log as everything else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
+
+from schemas._base import ContractModel, Identifier
+from schemas.calls import CallClosure, CallUpdate, NewCall
+from schemas.units import UnitPosition, UnitRoster, UnitStatusChange
+
+__all__ = [
+    "EVENT_ADAPTER",
+    "AckAction",
+    "CadEvent",
+    "CallAck",
+    "CallAcknowledged",
+    "CallClosed",
+    "CallCreated",
+    "CallUpdated",
+    "EventBase",
+    "UnitLocationChanged",
+    "UnitStatusChanged",
+    "UnitUpserted",
+]
+
+
+class EventBase(ContractModel):
+    event_id: Identifier
+    occurred_at: AwareDatetime
+    region: Identifier
+
+    @property
+    def subject_id(self) -> str:
+        """The call or unit this event is about."""
+        raise NotImplementedError
+
+
+class CallCreated(EventBase):
+    type: Literal["call.created"]
+    call: NewCall
+
+    @property
+    def subject_id(self) -> str:
+        return self.call.call_id
+
+
+class CallUpdated(EventBase):
+    type: Literal["call.updated"]
+    call: CallUpdate
+
+    @property
+    def subject_id(self) -> str:
+        return self.call.call_id
+
+
+class CallClosed(EventBase):
+    type: Literal["call.closed"]
+    call: CallClosure
+
+    @property
+    def subject_id(self) -> str:
+        return self.call.call_id
+
+
+class UnitUpserted(EventBase):
+    type: Literal["unit.upsert"]
+    unit: UnitRoster
+
+    @property
+    def subject_id(self) -> str:
+        return self.unit.unit_id
+
+
+class UnitStatusChanged(EventBase):
+    type: Literal["unit.status"]
+    unit: UnitStatusChange
+
+    @property
+    def subject_id(self) -> str:
+        return self.unit.unit_id
+
+
+class UnitLocationChanged(EventBase):
+    type: Literal["unit.location"]
+    unit: UnitPosition
+
+    @property
+    def subject_id(self) -> str:
+        return self.unit.unit_id
+
+
+class AckAction(StrEnum):
+    ACCEPT = "accept"
+    OVERRIDE = "override"
+    DECLINE = "decline"
+
+
+class CallAck(ContractModel):
+    """A dispatcher's answer to a recommendation (extension to contract v1)."""
+
+    call_id: Identifier
+    action: AckAction
+    unit_id: Identifier | None = None
+    revision: Annotated[int, Field(ge=1)] | None = None
+    principal: Identifier
+
+    @model_validator(mode="after")
+    def _unit_when_needed(self) -> CallAck:
+        if self.action is AckAction.OVERRIDE and self.unit_id is None:
+            raise ValueError("an override names the unit the dispatcher chose (unit_id)")
+        return self
+
+
+class CallAcknowledged(EventBase):
+    type: Literal["call.acknowledged"]
+    ack: CallAck
+
+    @property
+    def subject_id(self) -> str:
+        return self.ack.call_id
+
+
+CadEvent = Annotated[
+    CallCreated
+    | CallUpdated
+    | CallClosed
+    | UnitUpserted
+    | UnitStatusChanged
+    | UnitLocationChanged
+    | CallAcknowledged,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[CadEvent] = TypeAdapter(CadEvent)
+"""Validates one event from JSON bytes: `EVENT_ADAPTER.validate_json(raw)`."""

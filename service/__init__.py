@@ -1,0 +1,1 @@
+"""Adapters around the core: Kafka, HTTP, WebSocket, broker process, settings, metrics, CLI."""
