@@ -67,7 +67,8 @@ class AssignmentOptions:
     shift_buffer_s: float = 900.0
     hysteresis_s: float = 120.0
     alternatives: int = 2
-    unplaced_penalty: int = 10_000_000
+    unplaced_s: float = 86_400.0
+    """Leaving a call unplaced costs as much as a day's drive at its weight, so urgent calls are placed first."""
     model_mismatch_s: float = 600.0
     no_transport_s: float = 900.0
 
@@ -132,6 +133,7 @@ def assign_units(
         )
     eligible = np.zeros((m, n), dtype=bool)
     cost = np.zeros((m, n))
+    unplaced = np.array([_weight(c) * options.unplaced_s for c in calls])
     for j, call in enumerate(calls):
         weight = _weight(call)
         for i, unit in enumerate(units):
@@ -149,7 +151,7 @@ def assign_units(
                 seconds += options.hysteresis_s
             cost[i, j] = seconds * weight
 
-    flows, status_optimal = _solve(eligible, cost, [u.free_slots for u in units], options)
+    flows, status_optimal = _solve(eligible, cost, unplaced, [u.free_slots for u in units])
     chosen: dict[int, int] = dict(zip(flows[1].tolist(), flows[0].tolist(), strict=True))
     placements: dict[str, Placement] = {}
     queued = [j for j in range(n) if j not in chosen]
@@ -183,8 +185,8 @@ def assign_units(
 def _solve(
     eligible: npt.NDArray[np.bool_],
     cost: npt.NDArray[np.float64],
+    unplaced: npt.NDArray[np.float64],
     slots: list[int],
-    options: AssignmentOptions,
 ) -> tuple[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], bool]:
     """Return (unit index, call index) of the pairs that carry flow, and whether the flow is optimal."""
     m, n = eligible.shape
@@ -195,9 +197,7 @@ def _solve(
     )
     heads = np.concatenate([1 + np.arange(n), 1 + n + unit_idx, np.full(m, sink), np.full(n, sink)])
     caps = np.concatenate([np.ones(n), np.ones(len(unit_idx)), np.array(slots, dtype=np.float64), np.ones(n)])
-    costs = np.concatenate(
-        [np.zeros(n), np.rint(cost[unit_idx, call_idx]), np.zeros(m), np.full(n, options.unplaced_penalty)]
-    )
+    costs = np.concatenate([np.zeros(n), np.rint(cost[unit_idx, call_idx]), np.zeros(m), np.rint(unplaced)])
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64)
