@@ -1,0 +1,53 @@
+"""The read model behind GET /calls: the latest decision of every open call and of recently closed ones.
+
+Written only by the consumer task after a decision is durable in Kafka; read by HTTP handlers.
+Each entry keeps the encoded JSON, so a read is a lookup, not a serialization.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from schemas.decisions import CallStatus, Decision
+
+__all__ = ["DecisionStore", "StoredDecision"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    decision: Decision
+    encoded: bytes
+
+
+class DecisionStore:
+    def __init__(self, closed_capacity: int) -> None:
+        self._open: dict[str, StoredDecision] = {}
+        self._closed: OrderedDict[str, StoredDecision] = OrderedDict()
+        self._closed_capacity = closed_capacity
+
+    def put(self, decision: Decision, encoded: bytes) -> None:
+        """Keep the newest revision per call; an older revision arriving late is ignored."""
+        current = self.get(decision.call_id)
+        if current is not None and current.decision.revision >= decision.revision:
+            return
+        entry = StoredDecision(decision, encoded)
+        if decision.call_status is CallStatus.CLOSED:
+            self._open.pop(decision.call_id, None)
+            self._closed[decision.call_id] = entry
+            while len(self._closed) > self._closed_capacity:
+                self._closed.popitem(last=False)
+        else:
+            self._open[decision.call_id] = entry
+
+    def get(self, call_id: str) -> StoredDecision | None:
+        return self._open.get(call_id) or self._closed.get(call_id)
+
+    def open_calls(self, region: str | None = None) -> list[StoredDecision]:
+        entries = sorted(self._open.values(), key=lambda e: e.decision.call_id)
+        if region is None:
+            return entries
+        return [e for e in entries if e.decision.region == region]
+
+    def __len__(self) -> int:
+        return len(self._open)
