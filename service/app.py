@@ -1,0 +1,64 @@
+"""The FastAPI application: `create_app(settings)` wires the runtime into REST and WebSocket routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypedDict
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from schemas.api import AckRequest
+from schemas.events import EVENT_ADAPTER
+from service.clock import Clock
+from service.http import calls, events, ops, units
+from service.http.errors import install_error_handlers
+from service.runtime import Runtime
+from service.settings import Settings
+from service.ws import endpoint
+
+__all__ = ["create_app"]
+
+
+class LifespanState(TypedDict):
+    runtime: Runtime
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
+        runtime = Runtime(settings, clock)
+        await runtime.start()
+        try:
+            yield {"runtime": runtime}
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="corespond",
+        version="1",
+        summary="Triage and routing of CAD calls to behavioral-health co-responder teams",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (ops.router, events.router, calls.router, units.router, endpoint.router):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the request bodies that the routes validate from raw JSON themselves."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    spec = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in (
+        ("CadEvent", EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")),
+        ("AckRequest", AckRequest.model_json_schema(ref_template="#/components/schemas/{model}")),
+    ):
+        components.update(schema.pop("$defs", {}))
+        components[name] = schema
+    app.openapi_schema = spec
+    return spec

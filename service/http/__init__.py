@@ -1,0 +1,1 @@
+"""The REST side of the API, one router per resource."""

@@ -1,0 +1,42 @@
+"""POST /events: CAD events from integrations without Kafka, written to the same events topic."""
+
+from __future__ import annotations
+
+from aiokafka.errors import KafkaError
+from fastapi import APIRouter, Request
+
+from schemas.api import ErrorBody, EventReceipt
+from schemas.events import EVENT_ADAPTER
+from service.http.body import json_body_spec, read_json
+from service.http.deps import RuntimeDep
+from service.http.errors import ApiError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["events"])
+
+
+@router.post(
+    "/events",
+    status_code=202,
+    openapi_extra=json_body_spec("CadEvent"),
+    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+async def post_event(request: Request, runtime: RuntimeDep) -> EventReceipt:
+    """Validate one CAD event and append it to the events topic, keyed by its region.
+
+    The event then takes exactly the path of an event read from Kafka; its decision appears on the
+    decisions topic, on GET /calls/{call_id} and on the WebSocket.
+    """
+    event, raw = await read_json(request, EVENT_ADAPTER, runtime.settings.max_event_bytes, "invalid_event")
+    if event.type == "call.acknowledged":
+        raise ApiError(422, "invalid_event", "acks are made with POST /calls/{call_id}/ack")
+    try:
+        metadata = await runtime.append_event(event.region, raw)
+    except KafkaError as error:
+        raise ApiError(
+            503, "event_log_unavailable", f"the events topic did not take the event: {error!r}"
+        ) from error
+    return EventReceipt(
+        event_id=event.event_id, topic=metadata.topic, partition=metadata.partition, offset=metadata.offset
+    )

@@ -1,0 +1,38 @@
+"""Operational endpoints: liveness, readiness, Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from schemas.api import HealthBody, ReadyBody
+from service.http.deps import RuntimeDep
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health")
+async def health() -> HealthBody:
+    """The process is up and serving HTTP."""
+    return HealthBody(status="ok")
+
+
+@router.get("/ready", response_model=ReadyBody, responses={503: {"model": ReadyBody}})
+async def ready(runtime: RuntimeDep, response: Response) -> ReadyBody:
+    """Ready only when the broker answers and every owned partition is consumed to its end."""
+    body = ReadyBody(
+        ready=runtime.ready,
+        broker=runtime.broker_reachable,
+        caught_up=runtime.consumer.caught_up,
+        regions=runtime.host.regions(),
+    )
+    runtime.metrics.ready.set(1 if body.ready else 0)
+    if not body.ready:
+        response.status_code = 503
+    return body
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(runtime: RuntimeDep) -> Response:
+    return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,88 @@
+"""Running the service: the embedded broker (optional), the app under uvicorn, the demo feed (optional).
+
+Signals are handled here rather than by uvicorn, so that Ctrl-C and SIGTERM always end in the same
+orderly shutdown: stop the demo feed, drain the app (the consumer commits), then stop the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Generator
+
+import uvicorn
+
+from service.app import create_app
+from service.broker import EmbeddedBroker
+from service.settings import Settings
+
+__all__ = ["ManagedServer", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+class ManagedServer(uvicorn.Server):
+    """uvicorn without its own signal handling: whoever runs it decides when it should exit."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # serve() owns signal handling; uvicorn's would re-raise SIGTERM after shutdown and kill the
+        # process before the broker is stopped.
+        yield
+
+
+async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> None:
+    with contextlib.ExitStack() as stack:
+        if embedded_broker:
+            broker = stack.enter_context(EmbeddedBroker())
+            settings = settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+        server = ManagedServer(
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_config=None,
+                ws="websockets-sansio",
+                lifespan="on",
+            )
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, _request_exit, server, sig)
+        serving = asyncio.create_task(server.serve())
+        demo_task: asyncio.Task[None] | None = None
+        try:
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                    return
+                await asyncio.sleep(0.05)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            base = f"http://{settings.host}:{port}"
+            print(  # noqa: T201 - the operator's first line of output
+                f"corespond ready: API {base}  docs {base}/docs  "
+                f"decisions ws://{settings.host}:{port}/ws/decisions  broker {settings.kafka_bootstrap}",
+                flush=True,
+            )
+            if demo:
+                from service.demo import run_demo_feed  # noqa: PLC0415 - only the demo needs it
+
+                demo_task = asyncio.create_task(run_demo_feed(settings))
+            await serving
+        finally:
+            if demo_task is not None:
+                demo_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await demo_task
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            if not serving.done():
+                server.should_exit = True
+                await serving
+
+
+def _request_exit(server: uvicorn.Server, sig: signal.Signals) -> None:
+    log.info("received %s, shutting down", sig.name)
+    server.should_exit = True
