@@ -1,0 +1,128 @@
+"""`corespond serve --embedded-broker` as an operator runs it: decisions within 2 s, no orphan broker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import websockets
+
+from service.broker import free_port
+from tests.builders import FORT_COLLINS, LOVELAND, call_created, next_id, unit_upsert
+from tests.conftest import eventually, read_topic
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def test_serve_with_embedded_broker_decides_a_suicidal_call_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    with (
+        (tmp_path / "serve.log").open("wb") as log,
+        subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--embedded-broker", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env={**os.environ, "CORESPOND_LOG_LEVEL": "WARNING"},
+        ) as process,
+    ):
+        code, brokers = await _scenario(process, port, tmp_path)
+    assert code == 0, (tmp_path / "serve.log").read_text()
+    assert not [pid for pid in brokers if _alive(pid)], "the broker outlived the service"
+
+
+async def _scenario(process: subprocess.Popen[bytes], port: int, tmp_path: Path) -> tuple[int, list[int]]:
+    brokers: list[int] = []
+    try:
+        assert process.stdout is not None
+        banner = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), timeout=30)
+        assert b"corespond ready" in banner, (tmp_path / "serve.log").read_text()
+        bootstrap = banner.decode().rsplit("broker ", 1)[1].strip()
+        brokers = _children(process.pid)
+        assert brokers, "the embedded broker runs as a child of the service"
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base) as client:
+
+            async def ready() -> int:
+                return (await client.get("/ready")).status_code
+
+            await eventually(ready, lambda code: code == 200, timeout=30)
+            units = ["LCSO-CR1", "LPD-CR1", "EPPD-CR1"]
+            call_id = next_id("LPD-26")
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/decisions") as ws:
+                for event in (
+                    unit_upsert(units[0], at=FORT_COLLINS),
+                    unit_upsert(units[1], agency="LPD", model="secondary", can_transport=True, at=LOVELAND),
+                    unit_upsert(units[2], agency="EPPD", at=(40.3772, -105.5217)),
+                    call_created(call_id, nature_code="SUICIDAL"),
+                ):
+                    assert (await client.post("/events", content=orjson.dumps(event))).status_code == 202
+
+                async def latest() -> httpx.Response:
+                    return await client.get(f"/calls/{call_id}")
+
+                response = await eventually(latest, lambda r: r.status_code == 200, timeout=2)
+                frame = orjson.loads(await asyncio.wait_for(ws.recv(), timeout=2))
+        decision = response.json()
+        assert decision["triage"]["response"].startswith("co_response")
+        assert decision["assignment"]["unit_id"] in units
+        assert frame["call_id"] == call_id
+        assert {k: v for k, v in frame.items() if k != "seq"} == decision
+        records = await read_topic(bootstrap, "triage.decisions", lambda rs: len(rs) >= 1)
+        assert orjson.loads(records[-1].value) == decision
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(process.wait, 30)
+    return code, brokers
+
+
+async def test_kill_9_of_the_service_takes_the_broker_down_too(tmp_path: Path) -> None:
+    with (
+        (tmp_path / "serve.log").open("wb") as log,
+        subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--embedded-broker", "--port", str(free_port())],
+            stdout=subprocess.PIPE,
+            stderr=log,
+        ) as process,
+    ):
+        assert process.stdout is not None
+        banner = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), timeout=30)
+        assert b"corespond ready" in banner
+        brokers = _children(process.pid)
+        assert brokers
+        process.kill()
+        await asyncio.to_thread(process.wait, 30)
+
+    async def survivors() -> list[int]:
+        return [pid for pid in brokers if _alive(pid)]
+
+    await eventually(survivors, lambda alive: not alive, timeout=5)
