@@ -68,7 +68,7 @@ class AssignmentOptions:
     hysteresis_s: float = 120.0
     alternatives: int = 2
     unplaced_s: float = 86_400.0
-    """Leaving a call unplaced costs as much as a day's drive at its weight, so urgent calls are placed first."""
+    """Leaving a call unplaced costs a day's drive at the call's weight: urgent calls are placed first."""
     model_mismatch_s: float = 600.0
     no_transport_s: float = 900.0
 

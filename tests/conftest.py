@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 import uvicorn
+from aiokafka import AIOKafkaConsumer
 
 from service.app import create_app
 from service.broker import EmbeddedBroker
@@ -94,8 +96,6 @@ async def stop_service(service: LiveService, task: asyncio.Task[None]) -> None:
 @pytest.fixture(scope="module")
 async def live_service(broker: EmbeddedBroker) -> AsyncIterator[LiveService]:
     """A real uvicorn server running the whole app against the session broker, ready to serve."""
-    import httpx
-
     service, task = await start_service(unique_settings(broker.bootstrap))
     async with httpx.AsyncClient(base_url=service.base_url) as client:
 
@@ -111,8 +111,6 @@ async def read_topic(
     bootstrap: str, topic: str, until: Callable[[list[Any]], bool], timeout: float = 10.0
 ) -> list[Any]:
     """Every record of `topic` from the beginning, read until `until(records)` holds or time runs out."""
-    from aiokafka import AIOKafkaConsumer
-
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
