@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a detail.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck unit schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## install: create .venv (if missing) and install the service with its dev tools
+install: $(STAMP)
+
+## run: embedded Kafka broker + service + demo CAD feed on http://127.0.0.1:8000
+run: install
+	$(BIN)/corespond serve --embedded-broker --demo
+
+## test: lint, type-check, then the whole test suite (real broker, real servers)
+test: install lint typecheck unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest
+
+## schema: write the contract's JSON Schemas to schemas/json/
+schema: install
+	$(BIN)/corespond schema --out schemas/json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info
