@@ -65,7 +65,9 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
     """Decisions for every call whose decision materially changed, ordered by call id."""
     for call_id in state.touched:
         call = state.calls.get(call_id)
-        if call is not None and call.created and not call.closed:
+        # A call created and closed within one micro-batch is still triaged: its one and final
+        # decision must explain it like any other.
+        if call is not None and call.created and (not call.closed or call.triage is None):
             call.triage = policy.triager.triage(call.facts())
     pending = [c for c in state.calls.values() if _wants_unit(c)]
     if pending or state.roster_changed:
