@@ -1,109 +1,72 @@
 """Assignment of pending behavioral-health calls to co-responder units, solved by OR-Tools min-cost flow.
 
-The only module that imports ortools. Data -> model -> arcs -> solve -> read back, in one function,
-with the solver status checked. Network: source -> call (1) -> unit (1 per eligible pair, cost =
-weighted ETA) -> sink (the unit's free slots); each call also has an expensive arc straight to the
-sink, taken when the call cannot be placed (it is then queued, with a reason).
+The only module that imports ortools. `assign_units` is the service's planner; `_solve` follows the
+OR-Tools sample shape: data -> model -> arcs (variables) -> constraints (capacities, supplies) ->
+objective (unit costs) -> solve -> status check -> read back.
+
+Network, per epoch:
+    source --1--> call --1, weighted ETA + penalties--> unit --1 per free slot, convex caseload--> sink
+    call --1, urgency x `unplaced_s`--> sink          (the call stays queued)
+Each unit->sink slot arc costs `caseload_s` x (calls the unit would then hold - 1), so a unit fills
+its slots cheapest first and never beyond `capacity`. Costs are integers: 0.1 weighted second,
+times a tie base, plus the unit's rank in the call's own preference order; ties between equally
+cheap units therefore resolve to the call's preferred one, which by construction of
+`routing.candidates` is the smaller unit id. Same input, same arcs in the same order, same plan.
+
+Pruning: each call keeps arcs to its `k_nearest` cheapest eligible units (and its incumbent). A call
+the pruned problem leaves queued while an eligible unit still has a free slot gets arcs to those
+units and the problem is solved again, so pruning alone never queues a call. `optimal` is True only
+when no eligible arc was pruned: the plan is then proven optimal for the whole problem.
+
+Time budget: `SimpleMinCostFlow` cannot be interrupted, so the budget is enforced by size, before
+solving: `solver_budget_ms` x `ARCS_PER_MS` (calibrated by `benchmarks/routing_bench.py` on a
+2-core machine, with margin) bounds the arcs the solver sees. When k arcs per call would exceed it,
+k shrinks; below `MIN_ARCS_PER_CALL` the plan comes from the greedy fallback (`over_size_budget`).
+The budget does not cover building the candidate matrices (calls x units), which greedy needs as
+well. The core reads no clock, so a plan never depends on how fast a machine happened to be.
+
+Never no answer: a solver status other than OPTIMAL, a cost that does not fit the solver's integer
+range, or an error raised by the solver gives the greedy plan, flagged `greedy_fallback`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
+from routing.candidates import Candidates, FloatArray, IntArray, best_units, build_candidates, read_back
+from routing.greedy import greedy_plan
+from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.travel import TravelModel
-from schemas.decisions import AssignmentMethod, Response
-from schemas.units import ResponseModel
+from schemas.decisions import AssignmentMethod
 
-__all__ = ["AssignmentOptions", "AssignmentPlan", "CallDemand", "Placement", "UnitSupply", "assign_units"]
+__all__ = [
+    "ARCS_PER_MS",
+    "MIN_ARCS_PER_CALL",
+    "AssignmentOptions",
+    "AssignmentPlan",
+    "CallDemand",
+    "Placement",
+    "UnitSupply",
+    "assign_units",
+]
 
-ARMED_SAFETY = frozenset({"weapon_reported", "violence_in_progress"})
-
-
-@dataclass(frozen=True, slots=True)
-class CallDemand:
-    """A call that wants a co-responder and has no dispatched unit yet."""
-
-    call_id: str
-    agency: str
-    lat: float
-    lon: float
-    priority: int
-    score: float
-    response: Response
-    safety: frozenset[str] = frozenset()
-    needs: frozenset[str] = frozenset()
-    incumbent_unit: str | None = None
-    """The unit recommended last time, if any: moving away from it must gain more than the hysteresis."""
-    waiting_s: float = 0.0
+ARCS_PER_MS: Final = 2_000
+"""Arcs one millisecond of solver time covers, conservatively (see the benchmark's arcs_per_ms)."""
+MIN_ARCS_PER_CALL: Final = 3
+COST_QUANTUM: Final = 10.0
+"""Integer cost units per weighted second."""
+REPAIR_ROUNDS: Final = 3
+_SAFE_COST: Final = 2.0**62
 
 
-@dataclass(frozen=True, slots=True)
-class UnitSupply:
-    """A unit on shift that may still take calls."""
-
-    unit_id: str
-    agency: str
-    model: ResponseModel
-    jurisdictions: frozenset[str]
-    lat: float
-    lon: float
-    free_slots: int
-    can_transport: bool = False
-    skills: frozenset[str] = frozenset()
-    available_in_s: float = 0.0
-    """Seconds before the unit can leave what it is doing (0 when idle)."""
-    shift_left_s: float = float("inf")
-    """Seconds until the end of the unit's shift."""
-
-
-@dataclass(frozen=True, slots=True)
-class AssignmentOptions:
-    on_scene_s: float = 2700.0
-    shift_buffer_s: float = 900.0
-    hysteresis_s: float = 120.0
-    alternatives: int = 2
-    unplaced_s: float = 86_400.0
-    """Leaving a call unplaced costs a day's drive at the call's weight: urgent calls are placed first."""
-    model_mismatch_s: float = 600.0
-    no_transport_s: float = 900.0
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    call_id: str
-    unit_id: str | None
-    eta_s: int | None
-    model: ResponseModel | None
-    alternatives: tuple[tuple[str, int], ...]
-    queue_position: int | None
-    reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AssignmentPlan:
-    placements: dict[str, Placement]
-    method: AssignmentMethod
-    optimal: bool
-
-
-def _compatible(call: CallDemand, unit: UnitSupply) -> bool:
-    if call.agency not in unit.jurisdictions:
-        return False
-    if unit.model is ResponseModel.SECONDARY and (
-        call.response is Response.CO_RESPONSE_PRIMARY or call.safety & ARMED_SAFETY
-    ):
-        return False
-    return call.response.wants_co_responder
-
-
-def _weight(call: CallDemand) -> float:
-    """Minutes matter more for urgent, likely crises: priority 1 weighs 5, priority 5 weighs 1."""
-    return (6 - call.priority) * (0.5 + call.score)
+class _SolveFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def assign_units(
@@ -112,116 +75,148 @@ def assign_units(
     travel: TravelModel,
     options: AssignmentOptions,
 ) -> AssignmentPlan:
-    """Place each call on at most one unit, within unit slots, at least weighted ETA."""
-    calls = sorted(calls, key=lambda c: c.call_id)
-    roster = units
-    units = sorted((u for u in units if u.free_slots > 0), key=lambda u: u.unit_id)
-    n, m = len(calls), len(units)
+    """Place each call on at most one unit, within unit slots and shifts, at least total weighted cost."""
+    cand = build_candidates(calls, units, travel, options)
+    n, m = cand.cost_s.shape
     if n == 0:
         return AssignmentPlan({}, AssignmentMethod.MIN_COST_FLOW, optimal=True)
-
-    eta = np.zeros((m, n))
-    if m:
-        eta = (
-            travel.eta_matrix(
-                np.array([u.lat for u in units]),
-                np.array([u.lon for u in units]),
-                np.array([c.lat for c in calls]),
-                np.array([c.lon for c in calls]),
-            )
-            + np.array([u.available_in_s for u in units])[:, None]
-        )
-    eligible = np.zeros((m, n), dtype=bool)
-    cost = np.zeros((m, n))
-    unplaced = np.array([_weight(c) * options.unplaced_s for c in calls])
-    for j, call in enumerate(calls):
-        weight = _weight(call)
-        for i, unit in enumerate(units):
-            if not _compatible(call, unit):
-                continue
-            if eta[i, j] + options.on_scene_s > unit.shift_left_s - options.shift_buffer_s:
-                continue
-            eligible[i, j] = True
-            seconds = eta[i, j]
-            if call.response is Response.CO_RESPONSE_SECONDARY and unit.model is ResponseModel.PRIMARY:
-                seconds += options.model_mismatch_s
-            if "transport" in call.needs and not unit.can_transport:
-                seconds += options.no_transport_s
-            if call.incumbent_unit is not None and unit.unit_id != call.incumbent_unit:
-                seconds += options.hysteresis_s
-            cost[i, j] = seconds * weight
-
-    flows, status_optimal = _solve(eligible, cost, unplaced, [u.free_slots for u in units])
-    chosen: dict[int, int] = dict(zip(flows[1].tolist(), flows[0].tolist(), strict=True))
-    placements: dict[str, Placement] = {}
-    queued = [j for j in range(n) if j not in chosen]
-    queued.sort(key=lambda j: (calls[j].priority, -calls[j].score, -calls[j].waiting_s, calls[j].call_id))
-    position = {j: k + 1 for k, j in enumerate(queued)}
-    for j, call in enumerate(calls):
-        order = np.argsort(np.where(eligible[:, j], eta[:, j], np.inf), kind="stable")
-        ranked = [int(i) for i in order if eligible[int(i), j]]
-        unit_index = chosen.get(j)
-        alternatives = tuple((units[i].unit_id, round(float(eta[i, j]))) for i in ranked if i != unit_index)[
-            : options.alternatives
-        ]
-        if unit_index is None:
-            placements[call.call_id] = Placement(
-                call.call_id, None, None, None, alternatives, position[j], _queue_reason(call, roster, ranked)
-            )
-        else:
-            unit = units[unit_index]
-            placements[call.call_id] = Placement(
-                call.call_id,
-                unit.unit_id,
-                round(float(eta[unit_index, j])),
-                unit.model,
-                alternatives,
-                None,
-                None,
-            )
-    return AssignmentPlan(placements, AssignmentMethod.MIN_COST_FLOW, optimal=status_optimal)
-
-
-def _solve(
-    eligible: npt.NDArray[np.bool_],
-    cost: npt.NDArray[np.float64],
-    unplaced: npt.NDArray[np.float64],
-    slots: list[int],
-) -> tuple[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], bool]:
-    """Return (unit index, call index) of the pairs that carry flow, and whether the flow is optimal."""
-    m, n = eligible.shape
-    source, sink = 0, 1 + n + m
-    unit_idx, call_idx = np.nonzero(eligible)
-    tails = np.concatenate(
-        [np.zeros(n, dtype=np.int64), 1 + call_idx, 1 + n + np.arange(m), 1 + np.arange(n)]
+    per_call = arcs_per_call(n, m, options)
+    if per_call is None:
+        return greedy_plan(cand, options, "over_size_budget")
+    ranked = best_units(cand.cost_s, max(per_call, options.alternatives + 1))
+    rows, cols = _pruned_arcs(cand, ranked[:, :per_call])
+    try:
+        chosen = _solve(cand, rows, cols, options)
+        for _ in range(REPAIR_ROUNDS):
+            extra_rows, extra_cols = _repair_arcs(cand, chosen)
+            merged = _merge_arcs(rows, cols, extra_rows, extra_cols, m)
+            if merged[0].size == rows.size:
+                break
+            rows, cols = merged
+            chosen = _solve(cand, rows, cols, options)
+    except _SolveFailed as failure:
+        return greedy_plan(cand, options, failure.reason)
+    optimal = rows.size == int(np.count_nonzero(cand.eligible))
+    return AssignmentPlan(
+        read_back(cand, chosen, ranked, options),
+        AssignmentMethod.MIN_COST_FLOW,
+        optimal=optimal,
+        arcs=int(rows.size),
     )
-    heads = np.concatenate([1 + np.arange(n), 1 + n + unit_idx, np.full(m, sink), np.full(n, sink)])
-    caps = np.concatenate([np.ones(n), np.ones(len(unit_idx)), np.array(slots, dtype=np.float64), np.ones(n)])
-    costs = np.concatenate([np.zeros(n), np.rint(cost[unit_idx, call_idx]), np.zeros(m), np.rint(unplaced)])
-    solver = min_cost_flow.SimpleMinCostFlow()
-    arcs = solver.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64)
+
+
+def arcs_per_call(n: int, m: int, options: AssignmentOptions) -> int | None:
+    """Arcs each call may keep within the size budget, or None when even the minimum would exceed it."""
+    wanted = m if options.k_nearest is None else min(options.k_nearest, m)
+    budget = int(options.solver_budget_ms * ARCS_PER_MS)
+    if n * wanted <= budget:
+        return wanted
+    fitting = budget // n
+    if fitting < min(MIN_ARCS_PER_CALL, wanted):
+        return None
+    return fitting
+
+
+def _pruned_arcs(cand: Candidates, nearest: IntArray) -> tuple[IntArray, IntArray]:
+    """(call, unit) of the arcs kept: each call's nearest eligible units plus its incumbent, sorted."""
+    n, m = cand.cost_s.shape
+    rows = np.repeat(np.arange(n, dtype=np.int64), nearest.shape[1])
+    cols = nearest.reshape(-1)
+    kept = cols >= 0
+    rows, cols = rows[kept], cols[kept]
+    column = {u.unit_id: i for i, u in enumerate(cand.units)}
+    incumbent = np.array([column.get(c.incumbent_unit or "", -1) for c in cand.calls], dtype=np.int64)
+    with_incumbent = np.flatnonzero(incumbent >= 0)
+    with_incumbent = with_incumbent[np.isfinite(cand.cost_s[with_incumbent, incumbent[with_incumbent]])]
+    return _merge_arcs(rows, cols, with_incumbent, incumbent[with_incumbent], m)
+
+
+def _merge_arcs(
+    rows: IntArray, cols: IntArray, more_rows: IntArray, more_cols: IntArray, m: int
+) -> tuple[IntArray, IntArray]:
+    """The union of two arc sets, sorted by (call, unit), without duplicates."""
+    keys = np.unique(np.concatenate([rows * m + cols, more_rows * m + more_cols]))
+    return keys // m, keys % m
+
+
+def _repair_arcs(cand: Candidates, chosen: IntArray) -> tuple[IntArray, IntArray]:
+    """Arcs from each queued call to every eligible unit that still has a free slot (maybe known ones)."""
+    placed = chosen >= 0
+    residual = cand.slots - np.bincount(chosen[placed], minlength=len(cand.units))
+    queued = np.flatnonzero(~placed)
+    if queued.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    open_units = np.flatnonzero(residual > 0)
+    reachable = np.isfinite(cand.cost_s[np.ix_(queued, open_units)])
+    q, u = np.nonzero(reachable)
+    return queued[q].astype(np.int64), open_units[u].astype(np.int64)
+
+
+def _solve(cand: Candidates, rows: IntArray, cols: IntArray, options: AssignmentOptions) -> IntArray:
+    """Unit index per call (-1 = queued) of a min-cost flow over the given arcs; raises _SolveFailed."""
+    # Data: the units that have at least one arc, renumbered, and their free slots.
+    n = len(cand.calls)
+    units, local = np.unique(cols, return_inverse=True)
+    slots, load = cand.slots[units], cand.load[units]
+    u = units.size
+    source, sink = 0, n + u + 1
+    call_node = 1 + np.arange(n, dtype=np.int64)
+    unit_node = 1 + n + np.arange(u, dtype=np.int64)
+
+    # Costs: weighted seconds in integer quanta, times a tie base, plus the arc's rank in its call.
+    weighted = cand.weight[rows] * cand.cost_s[rows, cols]
+    rank = _rank_within_call(rows, weighted)
+    tie_base = int(rank.max(initial=0)) + 1
+    slot_unit = np.repeat(np.arange(u, dtype=np.int64), slots)
+    slot_k = np.arange(slot_unit.size, dtype=np.int64) - np.repeat(np.cumsum(slots) - slots, slots)
+    slot_cost = options.caseload_s * (load[slot_unit] + slot_k).astype(np.float64)
+    unplaced = cand.weight * options.unplaced_s
+    highest = max(float(np.max(weighted, initial=0.0)), float(np.max(unplaced, initial=0.0)))
+    highest = max(highest, float(np.max(slot_cost, initial=0.0)))
+    if not np.isfinite(highest) or highest * COST_QUANTUM * tie_base * (sink + 2) >= _SAFE_COST:
+        raise _SolveFailed("cost_out_of_range")
+
+    def quantized(seconds: FloatArray) -> IntArray:
+        units_of_cost: IntArray = np.rint(seconds * COST_QUANTUM).astype(np.int64) * tie_base
+        return units_of_cost
+
+    # Model and arcs: source->call, call->unit, unit->sink (one per free slot), call->sink (queued).
+    tails = np.concatenate([np.full(n, source), call_node[rows], unit_node[slot_unit], call_node])
+    heads = np.concatenate([call_node, unit_node[local], np.full(slot_unit.size, sink), np.full(n, sink)])
+    costs = np.concatenate(
+        [np.zeros(n, dtype=np.int64), quantized(weighted) + rank, quantized(slot_cost), quantized(unplaced)]
     )
+    # Constraints: every arc carries at most one call; each call sends exactly one unit of flow.
+    capacities = np.ones(tails.size, dtype=np.int64)
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[source], supplies[sink] = n, -n
-    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
-    status = solver.solve()
+
+    solver = min_cost_flow.SimpleMinCostFlow()
+    try:
+        arcs = solver.add_arcs_with_capacity_and_unit_cost(
+            tails.astype(np.int32), heads.astype(np.int32), capacities, costs
+        )
+        solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+        status = solver.solve()
+    except (RuntimeError, ValueError, TypeError, OverflowError) as error:
+        raise _SolveFailed("solver_error") from error
     if status != solver.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed with status {status}")
-    flow = solver.flows(arcs[n : n + len(unit_idx)])
+        raise _SolveFailed(f"solver_status_{getattr(status, 'name', status)}".lower())
+
+    # Read back: the call->unit arcs that carry flow.
+    flow = solver.flows(arcs[n : n + rows.size])
     used = flow > 0
-    return (unit_idx[used].astype(np.int64), call_idx[used].astype(np.int64)), True
+    chosen = np.full(n, -1, dtype=np.int64)
+    chosen[rows[used]] = cols[used]
+    return chosen
 
 
-def _queue_reason(call: CallDemand, roster: Sequence[UnitSupply], ranked: list[int]) -> str:
-    """Why a call was not placed, most fundamental cause first."""
-    if ranked:
-        return "eligible_units_taken_by_more_urgent_calls"
-    if not any(call.agency in u.jurisdictions for u in roster):
-        return "no_unit_in_jurisdiction"
-    compatible = [u for u in roster if _compatible(call, u)]
-    if not compatible:
-        return "no_compatible_unit"
-    if all(u.free_slots <= 0 for u in compatible):
-        return "all_at_capacity"
-    return "shift_ends"
+def _rank_within_call(rows: IntArray, weighted: FloatArray) -> IntArray:
+    """0 for each call's cheapest arc, 1 for the next, ... (arcs arrive sorted by call)."""
+    order = np.lexsort((weighted, rows))
+    sorted_rows = rows[order]
+    start = np.searchsorted(sorted_rows, sorted_rows, side="left")
+    rank = np.empty(rows.size, dtype=np.int64)
+    rank[order] = np.arange(rows.size, dtype=np.int64) - start
+    return rank
