@@ -1,11 +1,11 @@
 """Assignment of pending behavioral-health calls to co-responder units, solved by OR-Tools min-cost flow.
 
-The only module that imports ortools. `assign_units` is the service's planner; `_solve` follows the
-OR-Tools sample shape: data -> model -> arcs (variables) -> constraints (capacities, supplies) ->
-objective (unit costs) -> solve -> status check -> read back.
+The only module that imports ortools. `assign_units` is the service's planner;
+`solve_min_cost_flow` follows the OR-Tools sample shape: data -> model -> arcs (variables) ->
+constraints (capacities, supplies) -> objective (unit costs) -> solve -> status check -> read back.
 
 Network, per epoch:
-    source --1--> call --1, weighted ETA + penalties--> unit --1 per free slot, convex caseload--> sink
+    call (supply 1) --1, weighted ETA + penalties--> unit --1 per free slot, convex caseload--> sink
     call --1, urgency x `unplaced_s`--> sink          (the call stays queued)
 Each unit->sink slot arc costs `caseload_s` x (calls the unit would then hold - 1), so a unit fills
 its slots cheapest first and never beyond `capacity`. Costs are integers: 0.1 weighted second,
@@ -50,20 +50,28 @@ __all__ = [
     "AssignmentPlan",
     "CallDemand",
     "Placement",
+    "SolveFailed",
     "UnitSupply",
     "assign_units",
+    "plan_candidates",
+    "potentials",
+    "priced_arcs",
+    "pruned_arcs",
+    "solve_min_cost_flow",
 ]
 
-ARCS_PER_MS: Final = 2_000
-"""Arcs one millisecond of solver time covers, conservatively (see the benchmark's arcs_per_ms)."""
+ARCS_PER_MS: Final = 600
+"""Solver arcs one millisecond covers on the reference 2-core machine, with margin (see the benchmark)."""
 MIN_ARCS_PER_CALL: Final = 3
 COST_QUANTUM: Final = 10.0
-"""Integer cost units per weighted second."""
-REPAIR_ROUNDS: Final = 3
+"""Integer cost units per weighted second, before the tie base."""
+PRICING_ROUNDS: Final = 8
 _SAFE_COST: Final = 2.0**62
 
 
-class _SolveFailed(Exception):
+class SolveFailed(Exception):
+    """The min-cost flow gave no optimal plan; `reason` becomes the plan's `fallback_reason`."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -76,7 +84,11 @@ def assign_units(
     options: AssignmentOptions,
 ) -> AssignmentPlan:
     """Place each call on at most one unit, within unit slots and shifts, at least total weighted cost."""
-    cand = build_candidates(calls, units, travel, options)
+    return plan_candidates(build_candidates(calls, units, travel, options), options)
+
+
+def plan_candidates(cand: Candidates, options: AssignmentOptions) -> AssignmentPlan:
+    """The optimizer proper: prune, solve, price the pruned arcs and re-solve until proven, read back."""
     n, m = cand.cost_s.shape
     if n == 0:
         return AssignmentPlan({}, AssignmentMethod.MIN_COST_FLOW, optimal=True)
@@ -84,21 +96,31 @@ def assign_units(
     if per_call is None:
         return greedy_plan(cand, options, "over_size_budget")
     ranked = best_units(cand.cost_s, max(per_call, options.alternatives + 1))
-    rows, cols = _pruned_arcs(cand, ranked[:, :per_call])
+    rows, cols = pruned_arcs(cand, ranked[:, :per_call])
+    budget = max(int(options.solver_budget_ms * ARCS_PER_MS), rows.size)
+    # Every arc a call lacks costs at least its per_call-th cheapest one (its pricing floor).
+    floor_s = np.full(n, np.inf)
+    if 0 < per_call < m:
+        floor_unit = ranked[:, per_call - 1]
+        has_floor = floor_unit >= 0
+        floor_s[has_floor] = cand.cost_s[np.flatnonzero(has_floor), floor_unit[has_floor]]
     try:
-        chosen = _solve(cand, rows, cols, options)
-        for _ in range(REPAIR_ROUNDS):
-            extra_rows, extra_cols = _repair_arcs(cand, chosen)
-            merged = _merge_arcs(rows, cols, extra_rows, extra_cols, m)
-            if merged[0].size == rows.size:
+        chosen = solve_min_cost_flow(cand, rows, cols, options)
+        optimal = False
+        for _ in range(PRICING_ROUNDS):
+            more_rows, more_cols = priced_arcs(cand, rows, cols, chosen, options, floor_s=floor_s)
+            if more_rows.size == 0:
+                optimal = True  # no missing arc has a negative reduced cost: optimal for the whole problem
                 break
-            rows, cols = merged
-            chosen = _solve(cand, rows, cols, options)
-    except _SolveFailed as failure:
+            room = budget - rows.size
+            if room <= 0:
+                break
+            rows, cols = _merge_arcs(rows, cols, more_rows[:room], more_cols[:room], m)
+            chosen = solve_min_cost_flow(cand, rows, cols, options)
+    except SolveFailed as failure:
         return greedy_plan(cand, options, failure.reason)
-    optimal = rows.size == int(np.count_nonzero(cand.eligible))
     return AssignmentPlan(
-        read_back(cand, chosen, ranked, options),
+        read_back(cand, chosen, ranked, options, search_complete=optimal),
         AssignmentMethod.MIN_COST_FLOW,
         optimal=optimal,
         arcs=int(rows.size),
@@ -117,7 +139,7 @@ def arcs_per_call(n: int, m: int, options: AssignmentOptions) -> int | None:
     return fitting
 
 
-def _pruned_arcs(cand: Candidates, nearest: IntArray) -> tuple[IntArray, IntArray]:
+def pruned_arcs(cand: Candidates, nearest: IntArray) -> tuple[IntArray, IntArray]:
     """(call, unit) of the arcs kept: each call's nearest eligible units plus its incumbent, sorted."""
     n, m = cand.cost_s.shape
     rows = np.repeat(np.arange(n, dtype=np.int64), nearest.shape[1])
@@ -139,58 +161,74 @@ def _merge_arcs(
     return keys // m, keys % m
 
 
-def _repair_arcs(cand: Candidates, chosen: IntArray) -> tuple[IntArray, IntArray]:
-    """Arcs from each queued call to every eligible unit that still has a free slot (maybe known ones)."""
-    placed = chosen >= 0
-    residual = cand.slots - np.bincount(chosen[placed], minlength=len(cand.units))
-    queued = np.flatnonzero(~placed)
-    if queued.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    open_units = np.flatnonzero(residual > 0)
-    reachable = np.isfinite(cand.cost_s[np.ix_(queued, open_units)])
-    q, u = np.nonzero(reachable)
-    return queued[q].astype(np.int64), open_units[u].astype(np.int64)
+def _tie_base(cand: Candidates) -> int:
+    return max(1, len(cand.units))
 
 
-def _solve(cand: Candidates, rows: IntArray, cols: IntArray, options: AssignmentOptions) -> IntArray:
-    """Unit index per call (-1 = queued) of a min-cost flow over the given arcs; raises _SolveFailed."""
+def _arc_costs(cand: Candidates, rows: IntArray, cols: IntArray) -> IntArray:
+    """Integer cost of call->unit arcs: weighted quanta x tie base + unit index (smaller id wins ties)."""
+    weighted = np.rint(cand.weight[rows] * cand.cost_s[rows, cols] * COST_QUANTUM)
+    costs: IntArray = weighted.astype(np.int64) * _tie_base(cand) + cols
+    return costs
+
+
+def _slot_costs(cand: Candidates, units: IntArray, held: IntArray, options: AssignmentOptions) -> IntArray:
+    """Integer cost of the slot a unit fills when it goes from `held` extra calls to one more."""
+    seconds = options.caseload_s * (cand.load[units] + held).astype(np.float64)
+    costs: IntArray = np.rint(seconds * COST_QUANTUM).astype(np.int64) * _tie_base(cand)
+    return costs
+
+
+def _unplaced_costs(cand: Candidates, options: AssignmentOptions) -> IntArray:
+    costs: IntArray = np.rint(cand.weight * options.unplaced_s * COST_QUANTUM).astype(np.int64) * _tie_base(
+        cand
+    )
+    return costs
+
+
+def _check_cost_range(cand: Candidates, rows: IntArray, cols: IntArray, options: AssignmentOptions) -> None:
+    """Refuse costs whose integer form, times the node count, would not fit the solver's int64."""
+    n, m = cand.cost_s.shape
+    highest = max(
+        float(np.max(cand.weight[rows] * cand.cost_s[rows, cols], initial=0.0)),
+        float(np.max(cand.weight, initial=0.0)) * options.unplaced_s,
+        options.caseload_s * float(np.max(cand.load + cand.slots, initial=0)),
+    )
+    if not np.isfinite(highest) or (highest * COST_QUANTUM + 1) * _tie_base(cand) * (n + m + 3) >= _SAFE_COST:
+        raise SolveFailed("cost_out_of_range")
+
+
+def solve_min_cost_flow(
+    cand: Candidates, rows: IntArray, cols: IntArray, options: AssignmentOptions
+) -> IntArray:
+    """Unit index per call (-1 = queued) of a min-cost flow over the given arcs; raises SolveFailed."""
     # Data: the units that have at least one arc, renumbered, and their free slots.
+    _check_cost_range(cand, rows, cols, options)
     n = len(cand.calls)
     units, local = np.unique(cols, return_inverse=True)
-    slots, load = cand.slots[units], cand.load[units]
+    slots = cand.slots[units]
     u = units.size
-    source, sink = 0, n + u + 1
-    call_node = 1 + np.arange(n, dtype=np.int64)
-    unit_node = 1 + n + np.arange(u, dtype=np.int64)
-
-    # Costs: weighted seconds in integer quanta, times a tie base, plus the arc's rank in its call.
-    weighted = cand.weight[rows] * cand.cost_s[rows, cols]
-    rank = _rank_within_call(rows, weighted)
-    tie_base = int(rank.max(initial=0)) + 1
+    sink = n + u
+    call_node = np.arange(n, dtype=np.int64)
+    unit_node = n + np.arange(u, dtype=np.int64)
     slot_unit = np.repeat(np.arange(u, dtype=np.int64), slots)
     slot_k = np.arange(slot_unit.size, dtype=np.int64) - np.repeat(np.cumsum(slots) - slots, slots)
-    slot_cost = options.caseload_s * (load[slot_unit] + slot_k).astype(np.float64)
-    unplaced = cand.weight * options.unplaced_s
-    highest = max(float(np.max(weighted, initial=0.0)), float(np.max(unplaced, initial=0.0)))
-    highest = max(highest, float(np.max(slot_cost, initial=0.0)))
-    if not np.isfinite(highest) or highest * COST_QUANTUM * tie_base * (sink + 2) >= _SAFE_COST:
-        raise _SolveFailed("cost_out_of_range")
 
-    def quantized(seconds: FloatArray) -> IntArray:
-        units_of_cost: IntArray = np.rint(seconds * COST_QUANTUM).astype(np.int64) * tie_base
-        return units_of_cost
-
-    # Model and arcs: source->call, call->unit, unit->sink (one per free slot), call->sink (queued).
-    tails = np.concatenate([np.full(n, source), call_node[rows], unit_node[slot_unit], call_node])
-    heads = np.concatenate([call_node, unit_node[local], np.full(slot_unit.size, sink), np.full(n, sink)])
+    # Model and arcs: call->unit, unit->sink (one per free slot), call->sink (queued).
+    tails = np.concatenate([call_node[rows], unit_node[slot_unit], call_node])
+    heads = np.concatenate([unit_node[local], np.full(slot_unit.size, sink), np.full(n, sink)])
+    # Objective: weighted ETA per pair, convex caseload per slot, urgency-weighted penalty per queued call.
     costs = np.concatenate(
-        [np.zeros(n, dtype=np.int64), quantized(weighted) + rank, quantized(slot_cost), quantized(unplaced)]
+        [
+            _arc_costs(cand, rows, cols),
+            _slot_costs(cand, units[slot_unit], slot_k, options),
+            _unplaced_costs(cand, options),
+        ]
     )
     # Constraints: every arc carries at most one call; each call sends exactly one unit of flow.
     capacities = np.ones(tails.size, dtype=np.int64)
     supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[source], supplies[sink] = n, -n
+    supplies[call_node], supplies[sink] = 1, -n
 
     solver = min_cost_flow.SimpleMinCostFlow()
     try:
@@ -200,23 +238,96 @@ def _solve(cand: Candidates, rows: IntArray, cols: IntArray, options: Assignment
         solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
         status = solver.solve()
     except (RuntimeError, ValueError, TypeError, OverflowError) as error:
-        raise _SolveFailed("solver_error") from error
+        raise SolveFailed("solver_error") from error
     if status != solver.OPTIMAL:
-        raise _SolveFailed(f"solver_status_{getattr(status, 'name', status)}".lower())
+        raise SolveFailed(f"solver_status_{getattr(status, 'name', status)}".lower())
 
     # Read back: the call->unit arcs that carry flow.
-    flow = solver.flows(arcs[n : n + rows.size])
+    flow = solver.flows(arcs[: rows.size])
     used = flow > 0
     chosen = np.full(n, -1, dtype=np.int64)
     chosen[rows[used]] = cols[used]
     return chosen
 
 
-def _rank_within_call(rows: IntArray, weighted: FloatArray) -> IntArray:
-    """0 for each call's cheapest arc, 1 for the next, ... (arcs arrive sorted by call)."""
-    order = np.lexsort((weighted, rows))
-    sorted_rows = rows[order]
-    start = np.searchsorted(sorted_rows, sorted_rows, side="left")
-    rank = np.empty(rows.size, dtype=np.int64)
-    rank[order] = np.arange(rows.size, dtype=np.int64) - start
-    return rank
+def potentials(
+    cand: Candidates, rows: IntArray, cols: IntArray, chosen: IntArray, options: AssignmentOptions
+) -> tuple[IntArray, IntArray]:
+    """Node potentials (calls, units) proving `chosen` optimal over the given arcs.
+
+    Shortest distances from a virtual root (0 to every node) in the residual network of the optimal
+    flow, by Bellman-Ford: with them every residual arc has a reduced cost >= 0. The network: call j
+    -> unit i (unused arc, +cost) or back (used, -cost); unit -> sink through its next free slot, sink
+    -> unit back through its last used slot; call -> sink (+queue penalty) if placed, back if queued.
+    """
+    n, m = cand.cost_s.shape
+    sink = n + m
+    placed = chosen >= 0
+    taken = np.bincount(chosen[placed], minlength=m)
+    unit_ids = np.arange(m, dtype=np.int64)
+    arc = _arc_costs(cand, rows, cols)
+    used = chosen[rows] == cols
+    has_room, has_used = taken < cand.slots, taken > 0
+    queue = _unplaced_costs(cand, options)
+    queued = np.flatnonzero(~placed)
+    placed_calls = np.flatnonzero(placed)
+    room, busy = unit_ids[has_room], unit_ids[has_used]
+    residual = [  # (tails, heads, costs) of each kind of residual arc
+        (rows[~used], n + cols[~used], arc[~used]),
+        (n + cols[used], rows[used], -arc[used]),
+        (n + room, np.full(room.size, sink), _slot_costs(cand, room, taken[room], options)),
+        (np.full(busy.size, sink), n + busy, -_slot_costs(cand, busy, taken[busy] - 1, options)),
+        (placed_calls, np.full(placed_calls.size, sink), queue[placed_calls]),
+        (np.full(queued.size, sink), queued, -queue[queued]),
+    ]
+    tails = np.concatenate([r[0] for r in residual]).astype(np.int64)
+    heads = np.concatenate([r[1] for r in residual]).astype(np.int64)
+    costs = np.concatenate([r[2] for r in residual]).astype(np.int64)
+    order = np.argsort(heads, kind="stable")
+    tails, heads, costs = tails[order], heads[order], costs[order]
+    targets, starts = np.unique(heads, return_index=True)
+    distance = np.zeros(sink + 1, dtype=np.int64)
+    for _ in range(sink + 2):
+        best = np.minimum.reduceat(distance[tails] + costs, starts) if tails.size else starts
+        relaxed = np.minimum(distance[targets], best)
+        if np.array_equal(relaxed, distance[targets]):
+            return distance[:n], distance[n:sink]
+        distance[targets] = relaxed
+    raise SolveFailed("negative_cycle_in_solution")
+
+
+def priced_arcs(
+    cand: Candidates,
+    rows: IntArray,
+    cols: IntArray,
+    chosen: IntArray,
+    options: AssignmentOptions,
+    *,
+    floor_s: FloatArray,
+) -> tuple[IntArray, IntArray]:
+    """Missing eligible arcs whose reduced cost under the plan's potentials may be negative, best first.
+
+    Only such an arc could improve the plan; none means the plan is optimal for the whole problem.
+    A call is screened out at once when even its floor (the least cost any of its missing arcs can
+    have) prices non-negative; the rest are checked on the dense costs, with half a quantum of slack
+    for rounding, so no improving arc escapes (a few near-ties may come in too).
+    """
+    m = cand.cost_s.shape[1]
+    call_potential, unit_potential = potentials(cand, rows, cols, chosen, options)
+    tie = _tie_base(cand)
+    slack = 0.5 * tie + 1.0
+    scale = cand.weight * COST_QUANTUM * tie
+    unit_term = (np.arange(m) - unit_potential).astype(np.float64)
+    lowest = scale * floor_s + call_potential + float(np.min(unit_term, initial=0.0))
+    suspects = np.flatnonzero(lowest < slack)
+    if suspects.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    reduced = cand.cost_s[suspects] * scale[suspects, None]
+    reduced += call_potential[suspects, None].astype(np.float64)
+    reduced += unit_term[None, :]
+    local_rows, more_cols = np.nonzero(reduced < slack)
+    more_rows = suspects[local_rows]
+    missing = ~np.isin(more_rows * m + more_cols, rows * m + cols, assume_unique=False)
+    order = np.argsort(reduced[local_rows, more_cols][missing], kind="stable")
+    return more_rows[missing][order].astype(np.int64), more_cols[missing][order].astype(np.int64)

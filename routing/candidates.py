@@ -255,12 +255,21 @@ def objective(cand: Candidates, chosen: IntArray, options: AssignmentOptions) ->
 
 
 def read_back(
-    cand: Candidates, chosen: IntArray, ranked: IntArray, options: AssignmentOptions
+    cand: Candidates,
+    chosen: IntArray,
+    ranked: IntArray,
+    options: AssignmentOptions,
+    *,
+    search_complete: bool = True,
 ) -> dict[str, Placement]:
-    """Placements for a choice: unit, ETA and alternatives, or queue position and reason."""
+    """Placements for a choice: unit, ETA and alternatives, or queue position and reason.
+
+    `search_complete` False: the optimizer stopped pricing at its budget, so a call left queued next
+    to an idle eligible unit says so instead of blaming the distance.
+    """
     queued = [int(j) for j in urgency_order(cand.calls) if chosen[j] < 0]
     position = {j: k + 1 for k, j in enumerate(queued)}
-    reasons = _queue_reasons(cand, chosen, queued)
+    reasons = _queue_reasons(cand, chosen, queued, search_complete=search_complete)
     n = len(cand.calls)
     shown = ranked[:, : options.alternatives + 1]
     shown_eta = np.rint(np.take_along_axis(cand.eta_s, np.maximum(shown, 0), axis=1)).astype(np.int64)
@@ -286,7 +295,9 @@ def read_back(
     return placements
 
 
-def _queue_reasons(cand: Candidates, chosen: IntArray, queued: list[int]) -> dict[int, str]:
+def _queue_reasons(
+    cand: Candidates, chosen: IntArray, queued: list[int], *, search_complete: bool
+) -> dict[int, str]:
     """Why each queued call was not placed, most fundamental cause first (see `routing.plan`)."""
     if not queued:
         return {}
@@ -312,7 +323,7 @@ def _queue_reasons(cand: Candidates, chosen: IntArray, queued: list[int]) -> dic
             shift = cand.shift_fail[j, open_index[compatible & cand.roster_open]].all()
             reasons[j] = "shift_ends" if shift else "no_compatible_unit"
         elif (residual[eligible] > 0).any():
-            reasons[j] = "eligible_units_too_far"
+            reasons[j] = "eligible_units_too_far" if search_complete else "search_stopped_at_budget"
         else:
             holders = placed & np.isin(chosen, np.flatnonzero(eligible))
             if (urgency_rank[holders] < urgency_rank[j]).all():

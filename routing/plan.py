@@ -15,7 +15,9 @@ Queue reasons (`Placement.reason` of a queued call), most fundamental first:
 - `eligible_units_better_used_elsewhere`: every eligible unit is fully used, but by at least one
   less urgent call, because the plan is cheaper overall that way (e.g. it is that call's only unit);
 - `eligible_units_too_far`: an eligible unit has a free slot, but the drive costs more than leaving
-  the call queued (`AssignmentOptions.unplaced_s`).
+  the call queued (`AssignmentOptions.unplaced_s`);
+- `search_stopped_at_budget`: an eligible unit has a free slot, but the optimizer reached its size
+  budget before it could prove where the call belongs (the plan says `optimal: false`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ QUEUE_REASONS: Final = (
     "eligible_units_taken_by_more_urgent_calls",
     "eligible_units_better_used_elsewhere",
     "eligible_units_too_far",
+    "search_stopped_at_budget",
 )
 
 

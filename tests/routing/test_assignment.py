@@ -195,12 +195,29 @@ def test_pruning_never_queues_a_call_while_an_eligible_unit_has_a_free_slot() ->
     assert plan.method is AssignmentMethod.MIN_COST_FLOW
 
 
-def test_optimal_is_claimed_only_when_no_eligible_arc_was_pruned() -> None:
-    calls = [call("C", 0.0)]
+def test_pruned_arcs_are_priced_so_the_plan_is_still_proven_optimal() -> None:
+    # With one arc per call both calls only see U1; pricing with the duals brings U2 back in.
+    calls = [call("C1", 0.05, priority=1), call("C2", -0.05, priority=2)]
+    units = [unit("U1", 0.0), unit("U2", 0.11)]
+    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=1))
+    assert units_of(plan) == {"C1": "U2", "C2": "U1"}
+    assert plan.optimal
+
+
+def test_optimal_is_not_claimed_when_the_budget_stops_pricing() -> None:
+    # Two arcs fit the budget (0.004 ms x 600 arcs/ms); pricing wants more, so the plan stays unproven.
+    calls = [call("C1", 0.05, priority=1), call("C2", -0.05, priority=2)]
+    units = [unit("U1", 0.0), unit("U2", 0.11)]
+    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=1, solver_budget_ms=0.004))
+    assert plan.method is AssignmentMethod.MIN_COST_FLOW
+    assert not plan.optimal
+    assert units_of(plan) == {"C1": "U1", "C2": None}
+    assert plan.placements["C2"].reason == "search_stopped_at_budget"
+
+
+def test_a_single_call_among_unpruned_units_is_optimal() -> None:
     units = [unit("A", 0.01), unit("B", 0.02), unit("C", 0.03)]
-    assert assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=3)).optimal
-    assert not assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=2)).optimal
-    assert assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=None)).optimal
+    assert assign_units([call("C", 0.0)], units, TRAVEL, replace(PLAIN, k_nearest=None)).optimal
 
 
 def test_costs_beyond_the_solver_integer_range_fall_back_to_greedy_and_say_so() -> None:
