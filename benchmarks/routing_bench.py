@@ -27,7 +27,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,11 +54,13 @@ from schemas.units import ResponseModel
 RESULTS = Path(__file__).parent / "results"
 TRAVEL = HaversineTravel()
 OPTIONS = AssignmentOptions()
+FAST = replace(OPTIONS, k_nearest=24, pricing_rounds=0)
+"""Latency profile: a wider prune, one solve, no proof (CORESPOND_K_NEAREST=24 CORESPOND_PRICING_ROUNDS=0)."""
 COUNTY = (40.25, 40.95, -105.45, -104.75)
 TOWNS = ((40.585, -105.084), (40.398, -105.075), (40.481, -104.901))
 FORBIDDEN = 1e12
 GAP_INSTANCES = 5
-METHODS = ("optimum", "optimized", "greedy_priority", "greedy_arrival")
+METHODS = ("optimum", "optimized", "optimized_fast", "greedy_priority", "greedy_arrival")
 
 
 def region(
@@ -154,7 +156,9 @@ def timed(action: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def timing(sizes: Sequence[tuple[int, int, int]], seed: int) -> list[dict[str, Any]]:
+def timing(
+    sizes: Sequence[tuple[int, int, int]], seed: int, options: AssignmentOptions, profile: str
+) -> list[dict[str, Any]]:
     """Per size: end-to-end plan time, min-cost-flow time, arcs, and gap to the optimum on a few instances."""
     rows: list[dict[str, Any]] = []
     for n, m, reps in sizes:
@@ -162,22 +166,23 @@ def timing(sizes: Sequence[tuple[int, int, int]], seed: int) -> list[dict[str, A
         plan_ms, optimize_ms, candidates_ms, mcf_ms, arcs, gaps, proven = [], [], [], [], [], [], []
         for rep in range(reps):
             calls, units = region(rng, n, m, (1, 2))
-            plan_ms.append(timed(partial(assign_units, calls, units, TRAVEL, OPTIONS)))
-            candidates_ms.append(timed(partial(build_candidates, calls, units, TRAVEL, OPTIONS)))
-            cand = build_candidates(calls, units, TRAVEL, OPTIONS)
-            optimize_ms.append(timed(partial(plan_candidates, cand, OPTIONS)))
-            per_call = arcs_per_call(n, len(cand.units), OPTIONS)
+            plan_ms.append(timed(partial(assign_units, calls, units, TRAVEL, options)))
+            candidates_ms.append(timed(partial(build_candidates, calls, units, TRAVEL, options)))
+            cand = build_candidates(calls, units, TRAVEL, options)
+            optimize_ms.append(timed(partial(plan_candidates, cand, options)))
+            per_call = arcs_per_call(n, len(cand.units), options)
             assert per_call is not None
             call_arcs, unit_arcs = pruned_arcs(cand, best_units(cand.cost_s, per_call))
-            mcf_ms.append(timed(partial(solve_min_cost_flow, cand, call_arcs, unit_arcs, OPTIONS)))
+            mcf_ms.append(timed(partial(solve_min_cost_flow, cand, call_arcs, unit_arcs, options)))
             arcs.append(int(call_arcs.size + cand.slots[np.unique(unit_arcs)].sum() + 2 * n))
-            plan = plan_candidates(cand, OPTIONS)
+            plan = plan_candidates(cand, options)
             proven.append(plan.optimal)
             if rep < GAP_INSTANCES:
-                best, _ = optimum(cand, OPTIONS)
-                gaps.append(objective(cand, chosen_of(plan, cand), OPTIONS) / best - 1.0)
+                best, _ = optimum(cand, options)
+                gaps.append(objective(cand, chosen_of(plan, cand), options) / best - 1.0)
         rows.append(
             {
+                "profile": profile,
                 "calls": n,
                 "units": m,
                 "runs": reps,
@@ -212,12 +217,13 @@ def quality(classes: Sequence[tuple[str, int, float, int]], seed: int) -> list[d
             cand = build_candidates(calls, units, TRAVEL, options)
             _, best = optimum(cand, options)
             per["optimum"].append(outcome(cand, best, options))
-            for label, planner in (
-                ("optimized", assign_units),
-                ("greedy_priority", closest_unit_dispatch),
-                ("greedy_arrival", arrival_order_dispatch),
+            for label, planner, planner_options in (
+                ("optimized", assign_units, options),
+                ("optimized_fast", assign_units, FAST),
+                ("greedy_priority", closest_unit_dispatch, options),
+                ("greedy_arrival", arrival_order_dispatch, options),
             ):
-                plan = planner(calls, units, TRAVEL, options)
+                plan = planner(calls, units, TRAVEL, planner_options)
                 per[label].append(outcome(cand, chosen_of(plan, cand), options))
         base = per["optimum"]
         row: dict[str, Any] = {"class": name, "calls": n, "units": round(n * units_per_call)}
@@ -253,7 +259,7 @@ def plot(timings: list[dict[str, Any]], qualities: list[dict[str, Any]], path: P
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    labels = [f"{t['calls']}x{t['units']}" for t in timings]
+    labels = [f"{t['calls']}x{t['units']}" + ("\nfast" if t["profile"] == "fast" else "") for t in timings]
     x = np.arange(len(timings))
     left.bar(x - 0.2, [t["plan_ms_median"] for t in timings], 0.4, label="plan (end to end), median")
     left.bar(
@@ -285,14 +291,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.smoke:
         sizes = [(1, 20, 10), (20, 200, 5), (100, 1000, 3)]
+        fast_sizes = [(100, 1000, 3)]
         classes = [("scarce", 40, 1.2, 3), ("plentiful", 40, 4.0, 3)]
         stem = "routing-smoke"
     else:
         sizes = [(1, 20, 300), (20, 200, 200), (100, 1000, 60), (500, 2000, 40)]
+        fast_sizes = [(100, 1000, 60), (500, 2000, 40)]
         classes = [("scarce", 100, 1.2, 30), ("plentiful", 100, 4.0, 30)]
         stem = "routing"
     started = time.perf_counter()
-    timings = timing(sizes, args.seed)
+    timings = timing(sizes, args.seed, OPTIONS, "default") + timing(fast_sizes, args.seed, FAST, "fast")
     qualities = quality(classes, args.seed)
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {
@@ -303,7 +311,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             "ortools": ortools.__version__,
             "platform": platform.platform(),
         },
-        "options": {"k_nearest": OPTIONS.k_nearest, "solver_budget_ms": OPTIONS.solver_budget_ms},
+        "profiles": {
+            name: {
+                "k_nearest": o.k_nearest,
+                "pricing_rounds": o.pricing_rounds,
+                "budget_ms": o.solver_budget_ms,
+            }
+            for name, o in (("default", OPTIONS), ("fast", FAST))
+        },
         "seed": args.seed,
         "timing": timings,
         "quality": qualities,
@@ -317,27 +332,31 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def print_tables(timings: list[dict[str, Any]], qualities: list[dict[str, Any]]) -> None:
     print(
-        "| calls x units | plan median ms | plan p99 ms | candidates ms | optimize median ms "
+        "| profile | calls x units | plan median ms | plan p99 ms | candidates ms | optimize median ms "
         "| optimize p99 ms | first MCF ms (arcs) | proven optimal | gap to LSA optimum (max) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for t in timings:
         print(
-            f"| {t['calls']}x{t['units']} | {t['plan_ms_median']:.1f} | {t['plan_ms_p99']:.1f} "
+            f"| {t['profile']} | {t['calls']}x{t['units']} "
+            f"| {t['plan_ms_median']:.1f} | {t['plan_ms_p99']:.1f} "
             f"| {t['candidates_ms_median']:.1f} | {t['optimize_ms_median']:.1f} | {t['optimize_ms_p99']:.1f} "
             f"| {t['first_mcf_ms_median']:.1f} ({t['first_mcf_arcs_median']:.0f}) | {t['proven_optimal']} "
             f"| {100 * t['gap_to_optimum_max']:.3f}% ({t['gap_instances']} inst.) |"
         )
     print()
-    print("| class | method | weighted travel / optimum: mean (max) | p90 travel s | p90 / optimum |")
-    print("|---|---|---|---|---|")
+    print(
+        "| class | method | weighted travel / optimum: mean (max) | p90 travel s | p90 / optimum | queued |"
+    )
+    print("|---|---|---|---|---|---|")
     for q in qualities:
         for label in METHODS:
             r = q[label]
             ratio = f"{r['weighted_travel_vs_optimum_mean']:.4f} ({r['weighted_travel_vs_optimum_max']:.4f})"
             print(
                 f"| {q['class']} {q['calls']}x{q['units']} | {label} | {ratio} "
-                f"| {r['p90_travel_s_mean']:.0f} | {r['p90_travel_vs_optimum_mean']:.3f} |"
+                f"| {r['p90_travel_s_mean']:.0f} | {r['p90_travel_vs_optimum_mean']:.3f} "
+                f"| {r['queued_total']} |"
             )
     print()
     for q in qualities:

@@ -65,7 +65,6 @@ ARCS_PER_MS: Final = 600
 MIN_ARCS_PER_CALL: Final = 3
 COST_QUANTUM: Final = 10.0
 """Integer cost units per weighted second, before the tie base."""
-PRICING_ROUNDS: Final = 8
 _SAFE_COST: Final = 2.0**62
 
 
@@ -106,8 +105,8 @@ def plan_candidates(cand: Candidates, options: AssignmentOptions) -> AssignmentP
         floor_s[has_floor] = cand.cost_s[np.flatnonzero(has_floor), floor_unit[has_floor]]
     try:
         chosen = solve_min_cost_flow(cand, rows, cols, options)
-        optimal = False
-        for _ in range(PRICING_ROUNDS):
+        optimal = per_call >= m  # nothing was pruned
+        for _ in range(0 if optimal else options.pricing_rounds):
             more_rows, more_cols = priced_arcs(cand, rows, cols, chosen, options, floor_s=floor_s)
             if more_rows.size == 0:
                 optimal = True  # no missing arc has a negative reduced cost: optimal for the whole problem

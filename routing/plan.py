@@ -124,6 +124,8 @@ class AssignmentOptions:
     """Arcs kept per call: its k cheapest eligible units (plus its incumbent). None keeps every arc."""
     solver_budget_ms: float = 50.0
     """Time budget of one min-cost-flow solve, enforced by size: see `routing.assignment`."""
+    pricing_rounds: int = 8
+    """Re-solves allowed to bring pruned arcs back and prove the plan optimal; 0 = one pruned solve."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ def policy_from(settings: Settings) -> Policy:
             caseload_s=settings.caseload_s,
             k_nearest=settings.k_nearest or None,
             solver_budget_ms=settings.solver_budget_ms,
+            pricing_rounds=settings.pricing_rounds,
         ),
     )
 

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     solver_budget_ms: Annotated[float, Field(gt=0, le=10_000)] = Field(
         default=50.0, description="Min-cost-flow budget, enforced by problem size (see routing.assignment)."
     )
+    pricing_rounds: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=8, description="Re-solves that price pruned arcs to prove a plan optimal; 0 = one solve."
+    )
     alternatives: Annotated[int, Field(ge=0, le=10)] = 2
     model_mismatch_s: Annotated[float, Field(ge=0)] = 600.0
     no_transport_s: Annotated[float, Field(ge=0)] = 900.0
