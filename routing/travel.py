@@ -68,7 +68,8 @@ def great_circle_matrix_m(
 
     The haversine of the angle between two points is (1 - u.v) / 2 for their unit vectors, so the
     whole matrix costs three outer products and one arcsin per pair instead of four trigonometric
-    calls (~1e-4 m from `haversine_m`). The result is a transposed view of a C-ordered (to, from)
+    calls. It stays within ~0.2 m of `haversine_m` (the cancellation in 1 - u.v costs ~0.1 m for
+    coincident points: 0.01 s of driving). The result is a transposed view of a C-ordered (to, from)
     array: the planner, which works call by call, reads rows of its transpose without a copy.
     """
     u, v = _unit_vectors(from_lat, from_lon), _unit_vectors(to_lat, to_lon)
