@@ -8,20 +8,24 @@ Network, per epoch:
     call (supply 1) --1, weighted ETA + penalties--> unit --1 per free slot, convex caseload--> sink
     call --1, urgency x `unplaced_s`--> sink          (the call stays queued)
 Each unit->sink slot arc costs `caseload_s` x (calls the unit would then hold - 1), so a unit fills
-its slots cheapest first and never beyond `capacity`. Costs are integers: 0.1 weighted second,
-times a tie base, plus the unit's rank in the call's own preference order; ties between equally
-cheap units therefore resolve to the call's preferred one, which by construction of
-`routing.candidates` is the smaller unit id. Same input, same arcs in the same order, same plan.
+its slots cheapest first and never beyond `capacity`. Costs are integers: weighted seconds in tenths,
+times a tie base (the number of units), plus the unit's index by id, so equally cheap units resolve
+to the smaller id. Same input, same arcs in the same order, same plan.
 
-Pruning: each call keeps arcs to its `k_nearest` cheapest eligible units (and its incumbent). A call
-the pruned problem leaves queued while an eligible unit still has a free slot gets arcs to those
-units and the problem is solved again, so pruning alone never queues a call. `optimal` is True only
-when no eligible arc was pruned: the plan is then proven optimal for the whole problem.
+Pruning and pricing: each call first keeps arcs to its `k_nearest` cheapest eligible units (and its
+incumbent). After each solve, node potentials are computed from the optimal flow (Bellman-Ford on
+its residual network) and every missing eligible arc is priced against them; arcs with a negative
+reduced cost, most negative first, are added and the problem is solved again (column generation).
+When no missing arc prices negative the plan is proven optimal for the whole, unpruned problem, and
+only then is `optimal` True. A proven plan never leaves a call queued because of pruning.
 
 Time budget: `SimpleMinCostFlow` cannot be interrupted, so the budget is enforced by size, before
-solving: `solver_budget_ms` x `ARCS_PER_MS` (calibrated by `benchmarks/routing_bench.py` on a
-2-core machine, with margin) bounds the arcs the solver sees. When k arcs per call would exceed it,
-k shrinks; below `MIN_ARCS_PER_CALL` the plan comes from the greedy fallback (`over_size_budget`).
+each solve: `solver_budget_ms` x `ARCS_PER_MS` (calibrated by `benchmarks/routing_bench.py` on a
+2-core machine, with margin) bounds the call->unit arcs the solver sees, initial and priced ones
+together, and `pricing_rounds` bounds the re-solves: one epoch's solver time stays around
+(pricing_rounds + 1) x solver_budget_ms at worst, one budget in the usual case. When k arcs per
+call would exceed it, k shrinks; below `MIN_ARCS_PER_CALL` the plan comes from the greedy
+fallback (`over_size_budget`). A plan stopped by the budget before its proof says `optimal: false`.
 The budget does not cover building the candidate matrices (calls x units), which greedy needs as
 well. The core reads no clock, so a plan never depends on how fast a machine happened to be.
 
