@@ -25,7 +25,9 @@ each solve: `solver_budget_ms` x `ARCS_PER_MS` (calibrated by `benchmarks/routin
 together, and `pricing_rounds` bounds the re-solves: one epoch's solver time stays around
 (pricing_rounds + 1) x solver_budget_ms at worst, one budget in the usual case. When k arcs per
 call would exceed it, k shrinks; below `MIN_ARCS_PER_CALL` the plan comes from the greedy
-fallback (`over_size_budget`). A plan stopped by the budget before its proof says `optimal: false`.
+fallback (`over_size_budget`). A plan stopped by the budget before its proof says `optimal: false`;
+it gets one more solve with arcs from each queued call to each eligible unit left with a free slot
+(at most queued x idle arcs), so no call waits next to a free unit it could have had.
 The budget does not cover building the candidate matrices (calls x units), which greedy needs as
 well. The core reads no clock, so a plan never depends on how fast a machine happened to be.
 
@@ -120,6 +122,12 @@ def plan_candidates(cand: Candidates, options: AssignmentOptions) -> AssignmentP
                 break
             rows, cols = _merge_arcs(rows, cols, more_rows[:room], more_cols[:room], m)
             chosen = solve_min_cost_flow(cand, rows, cols, options)
+        if not optimal:
+            # Unproven (pricing off or out of budget): at least never queue a call next to a free unit.
+            more_rows, more_cols = _idle_unit_arcs(cand, chosen)
+            if more_rows.size:
+                rows, cols = _merge_arcs(rows, cols, more_rows, more_cols, m)
+                chosen = solve_min_cost_flow(cand, rows, cols, options)
     except SolveFailed as failure:
         return greedy_plan(cand, options, failure.reason)
     return AssignmentPlan(
@@ -199,6 +207,15 @@ def _check_cost_range(cand: Candidates, rows: IntArray, cols: IntArray, options:
     )
     if not np.isfinite(highest) or (highest * COST_QUANTUM + 1) * _tie_base(cand) * (n + m + 3) >= _SAFE_COST:
         raise SolveFailed("cost_out_of_range")
+
+
+def _idle_unit_arcs(cand: Candidates, chosen: IntArray) -> tuple[IntArray, IntArray]:
+    """Arcs from each queued call to every eligible unit the plan leaves with a free slot."""
+    placed = chosen >= 0
+    residual = cand.slots - np.bincount(chosen[placed], minlength=len(cand.units))
+    queued, idle = np.flatnonzero(~placed), np.flatnonzero(residual > 0)
+    reachable_rows, reachable_cols = np.nonzero(np.isfinite(cand.cost_s[np.ix_(queued, idle)]))
+    return queued[reachable_rows].astype(np.int64), idle[reachable_cols].astype(np.int64)
 
 
 def solve_min_cost_flow(

@@ -204,15 +204,23 @@ def test_pruned_arcs_are_priced_so_the_plan_is_still_proven_optimal() -> None:
     assert plan.optimal
 
 
-def test_optimal_is_not_claimed_when_the_budget_stops_pricing() -> None:
-    # Two arcs fit the budget (0.004 ms x 600 arcs/ms); pricing wants more, so the plan stays unproven.
+def test_optimal_is_not_claimed_when_the_budget_stops_pricing_yet_no_call_waits_next_to_a_free_unit() -> None:
+    # Two arcs fit the budget (0.004 ms x 600 arcs/ms): pricing cannot run, so the plan is unproven;
+    # the idle-unit repair still gives C2 the free U2 rather than queuing it.
     calls = [call("C1", 0.05, priority=1), call("C2", -0.05, priority=2)]
     units = [unit("U1", 0.0), unit("U2", 0.11)]
     plan = assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=1, solver_budget_ms=0.004))
     assert plan.method is AssignmentMethod.MIN_COST_FLOW
     assert not plan.optimal
-    assert units_of(plan) == {"C1": "U1", "C2": None}
-    assert plan.placements["C2"].reason == "search_stopped_at_budget"
+    assert units_of(plan) == {"C1": "U1", "C2": "U2"}
+
+
+def test_pricing_off_is_a_single_unproven_solve() -> None:
+    calls = [call("C1", 0.05, priority=1), call("C2", -0.05, priority=2)]
+    units = [unit("U1", 0.0), unit("U2", 0.11)]
+    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=1, pricing_rounds=0))
+    assert not plan.optimal
+    assert all(p.unit_id is not None for p in plan.placements.values())
 
 
 def test_a_single_call_among_unpruned_units_is_optimal() -> None:
