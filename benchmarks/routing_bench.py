@@ -1,7 +1,7 @@
 """Benchmark of co-responder assignment: solve time by size, gap to a proven optimum, and the gain over
 closest-unit dispatch (what a CAD does), all measured side by side in one run on synthetic regions.
 
-    python -m benchmarks.routing_bench            # full run, ~2-4 minutes on 2 cores
+    python -m benchmarks.routing_bench            # full run, ~30 s on 2 cores
     python -m benchmarks.routing_bench --smoke    # a few seconds, for CI
 
 Writes benchmarks/results/routing.json and routing.png (routing-smoke.* with --smoke) and prints
@@ -275,7 +275,13 @@ def plot(timings: list[dict[str, Any]], qualities: list[dict[str, Any]], path: P
     left.legend(fontsize=8)
     groups = [(q["class"], label) for q in qualities for label in METHODS[1:]]
     data = [next(q for q in qualities if q["class"] == c)[label]["ratios"] for c, label in groups]
-    right.boxplot(data, tick_labels=[f"{c}\n{label.replace('_', ' ')}" for c, label in groups])
+    short = {
+        "optimized": "engine",
+        "optimized_fast": "fast",
+        "greedy_priority": "greedy\nurgent",
+        "greedy_arrival": "greedy\noldest",
+    }
+    right.boxplot(data, tick_labels=[f"{short[label]}\n{c}" for c, label in groups])
     right.axhline(1.0, color="k", linewidth=0.8)
     right.set_ylabel("weighted travel / proven optimum")
     right.set_title("Cost vs optimum (scarce: 1.2 units per call; plentiful: 4)")

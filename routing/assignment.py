@@ -66,7 +66,7 @@ __all__ = [
     "solve_min_cost_flow",
 ]
 
-ARCS_PER_MS: Final = 600
+ARCS_PER_MS: Final = 450
 """Solver arcs one millisecond covers on the reference 2-core machine, with margin (see the benchmark)."""
 MIN_ARCS_PER_CALL: Final = 3
 COST_QUANTUM: Final = 10.0

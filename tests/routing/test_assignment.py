@@ -205,11 +205,11 @@ def test_pruned_arcs_are_priced_so_the_plan_is_still_proven_optimal() -> None:
 
 
 def test_optimal_is_not_claimed_when_the_budget_stops_pricing_yet_no_call_waits_next_to_a_free_unit() -> None:
-    # Two arcs fit the budget (0.004 ms x 600 arcs/ms): pricing cannot run, so the plan is unproven;
+    # Two arcs fit the budget (0.005 ms x 450 arcs/ms): pricing cannot run, so the plan is unproven;
     # the idle-unit repair still gives C2 the free U2 rather than queuing it.
     calls = [call("C1", 0.05, priority=1), call("C2", -0.05, priority=2)]
     units = [unit("U1", 0.0), unit("U2", 0.11)]
-    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=1, solver_budget_ms=0.004))
+    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, k_nearest=1, solver_budget_ms=0.005))
     assert plan.method is AssignmentMethod.MIN_COST_FLOW
     assert not plan.optimal
     assert units_of(plan) == {"C1": "U1", "C2": "U2"}
