@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema clean
+.PHONY: install run test lint typecheck unit schema bench-routing bench-routing-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	touch $(STAMP)
 
 ## install: create .venv (if missing) and install the service with its dev tools
@@ -36,6 +36,13 @@ unit: install
 ## schema: write the contract's JSON Schemas to schemas/json/
 schema: install
 	$(BIN)/corespond schema --out schemas/json
+
+## bench-routing: assignment benchmark (solve times, gap to optimum, vs greedy) -> benchmarks/results/
+bench-routing: install
+	$(BIN)/python -m benchmarks.routing_bench
+
+bench-routing-smoke: install
+	$(BIN)/python -m benchmarks.routing_bench --smoke
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

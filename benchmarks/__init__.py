@@ -1,1 +1,1 @@
-"""Load tests and micro-benchmarks that drive corespond from outside, like its users do."""
+"""Benchmarks of corespond: the routing core measured in-process, the running service from outside."""

@@ -7,20 +7,15 @@ or fixed status, closure); ETA drift, alternatives and queue position alone refr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 
-from routing.assignment import (
-    AssignmentOptions,
-    AssignmentPlan,
-    CallDemand,
-    UnitSupply,
-    assign_units,
-)
+from routing.assignment import assign_units
+from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, UnitSupply
 from routing.region import TIED_STATUSES, CallState, RegionState, UnitState
 from routing.travel import HaversineTravel, TravelModel
 from routing.triage import KeywordTriager, Triager, TriageResult
@@ -38,6 +33,7 @@ from schemas.units import UnitStatus
 __all__ = ["Planner", "Policy", "decide"]
 
 _UNROUTABLE = frozenset({UnitStatus.OUT_OF_SERVICE, UnitStatus.OFF_DUTY, UnitStatus.TRANSPORTING})
+_DRIVING = frozenset({UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE})
 
 
 class Planner(Protocol):
@@ -59,6 +55,12 @@ class Policy:
     options: AssignmentOptions = field(default_factory=AssignmentOptions)
     planner: Planner = assign_units
     min_busy_s: float = 300.0
+    """A unit tied to a call is busy at least this long more, however long it has been on scene."""
+    regional_travel: Mapping[str, TravelModel] = field(default_factory=dict)
+    """Travel models of regions that differ from `travel` (rural vs urban speeds, a routing matrix)."""
+
+    def travel_for(self, region: str) -> TravelModel:
+        return self.regional_travel.get(region, self.travel)
 
 
 def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
@@ -70,10 +72,11 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
         if call is not None and call.created and (not call.closed or call.triage is None):
             call.triage = policy.triager.triage(call.facts())
     pending = [c for c in state.calls.values() if _wants_unit(c)]
+    travel = policy.travel_for(state.region)
     if pending or state.roster_changed:
-        units = [_supply(u, now, policy) for u in state.units.values() if _routable(u, now)]
+        units = _supply(state, [u for u in state.units.values() if _routable(u, now)], now, policy, travel)
         demands = [_demand(c, now) for c in pending]
-        plan = policy.planner(demands, units, policy.travel, policy.options)
+        plan = policy.planner(demands, units, travel, policy.options)
         for call in pending:
             call.placement = plan.placements.get(call.call_id)
         method, optimal = plan.method, plan.optimal
@@ -86,7 +89,7 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
         call = state.calls.get(call_id)
         if call is None or not call.created or call.triage is None:
             continue
-        planned = _assignment(state, call, policy, method=method, optimal=optimal)
+        planned = _assignment(state, call, travel, method=method, optimal=optimal)
         if call.published is None or _material(call, planned[0]) != _published_material(call.published):
             source = call.last_event_id if call_id in state.touched else state.last_event_id
             call.published = _decision(state, call, planned, now, source)
@@ -113,24 +116,58 @@ def _routable(unit: UnitState, now: datetime) -> bool:
     return unit.status not in _UNROUTABLE and unit.shift_start <= now < unit.shift_end
 
 
-def _supply(unit: UnitState, now: datetime, policy: Policy) -> UnitSupply:
-    busy_for = 0.0
-    if unit.status in TIED_STATUSES or unit.calls:
-        elapsed = (now - unit.status_since).total_seconds()
-        busy_for = max(policy.min_busy_s, policy.options.on_scene_s - elapsed)
-    return UnitSupply(
-        unit_id=unit.unit_id,
-        agency=unit.agency,
-        model=unit.model,
-        jurisdictions=unit.jurisdictions,
-        lat=unit.lat,
-        lon=unit.lon,
-        free_slots=unit.capacity - len(unit.calls),
-        can_transport=unit.can_transport,
-        skills=unit.skills,
-        available_in_s=busy_for,
-        shift_left_s=(unit.shift_end - now).total_seconds(),
-    )
+def _supply(
+    state: RegionState, units: Sequence[UnitState], now: datetime, policy: Policy, travel: TravelModel
+) -> list[UnitSupply]:
+    """What each routable unit offers: free slots, where it will leave from, and when.
+
+    An idle unit leaves now from where it is. A unit dispatched or en route to a call leaves from
+    that scene after driving there and spending `on_scene_s` on it; a unit on scene leaves from
+    where it is once the rest of `on_scene_s` has passed (at least `min_busy_s`).
+    """
+    on_scene = policy.options.on_scene_s
+    departs: dict[str, tuple[float, float, float]] = {}
+    for unit in units:
+        if unit.status in TIED_STATUSES or unit.calls:
+            elapsed = (now - unit.status_since).total_seconds()
+            departs[unit.unit_id] = (unit.lat, unit.lon, max(policy.min_busy_s, on_scene - elapsed))
+    driving = [
+        (unit, call)
+        for unit in units
+        if unit.status in _DRIVING
+        and unit.status_call_id is not None
+        and (call := state.calls.get(unit.status_call_id)) is not None
+        and call.created
+    ]
+    if driving:
+        drive_s = travel.eta_pairs(
+            np.array([u.lat for u, _ in driving]),
+            np.array([u.lon for u, _ in driving]),
+            np.array([c.lat for _, c in driving]),
+            np.array([c.lon for _, c in driving]),
+        )
+        for (unit, call), seconds in zip(driving, drive_s.tolist(), strict=True):
+            departs[unit.unit_id] = (call.lat, call.lon, max(policy.min_busy_s, seconds + on_scene))
+    supplies: list[UnitSupply] = []
+    for unit in units:
+        lat, lon, busy_s = departs.get(unit.unit_id, (unit.lat, unit.lon, 0.0))
+        supplies.append(
+            UnitSupply(
+                unit_id=unit.unit_id,
+                agency=unit.agency,
+                model=unit.model,
+                jurisdictions=unit.jurisdictions,
+                lat=lat,
+                lon=lon,
+                free_slots=max(0, unit.capacity - len(unit.calls)),
+                can_transport=unit.can_transport,
+                skills=unit.skills,
+                available_in_s=busy_s,
+                shift_left_s=(unit.shift_end - now).total_seconds(),
+                load=len(unit.calls),
+            )
+        )
+    return supplies
 
 
 def _demand(call: CallState, now: datetime) -> CallDemand:
@@ -155,7 +192,7 @@ def _demand(call: CallState, now: datetime) -> CallDemand:
 def _assignment(
     state: RegionState,
     call: CallState,
-    policy: Policy,
+    travel: TravelModel,
     *,
     method: AssignmentMethod,
     optimal: bool,
@@ -166,7 +203,7 @@ def _assignment(
         return Assignment(status=AssignmentStatus.NONE, reason="call_closed"), [], None
     if call.fixed_unit is not None:
         unit = state.units[call.fixed_unit]
-        eta = policy.travel.eta_matrix(
+        eta = travel.eta_matrix(
             np.array([unit.lat]), np.array([unit.lon]), np.array([call.lat]), np.array([call.lon])
         )
         return (

@@ -15,8 +15,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 
-from routing.assignment import AssignmentOptions
 from routing.epoch import Policy
+from routing.plan import AssignmentOptions
+from routing.travel import HaversineTravel, TravelModel
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
 from service.kafka.consumer import DecisionConsumer
@@ -24,7 +25,7 @@ from service.kafka.publisher import Publisher, new_producer
 from service.kafka.topics import ensure_topics
 from service.metrics import Metrics
 from service.regions import RegionHost
-from service.settings import Settings
+from service.settings import Settings, TravelProfile
 from service.store import DecisionStore
 from service.ws.hub import DecisionHub
 
@@ -34,12 +35,31 @@ log = logging.getLogger(__name__)
 
 
 def policy_from(settings: Settings) -> Policy:
+    """The decision policy of every region: min-cost-flow assignment (the default planner) and its knobs."""
     return Policy(
+        travel=_travel(settings.travel),
+        regional_travel={region: _travel(p) for region, p in sorted(settings.travel_regions.items())},
+        min_busy_s=settings.min_busy_s,
         options=AssignmentOptions(
             on_scene_s=settings.on_scene_s,
             shift_buffer_s=settings.shift_buffer_s,
             hysteresis_s=settings.hysteresis_s,
+            alternatives=settings.alternatives,
+            unplaced_s=settings.unplaced_s,
+            model_mismatch_s=settings.model_mismatch_s,
+            no_transport_s=settings.no_transport_s,
+            missing_skill_s=settings.missing_skill_s,
+            caseload_s=settings.caseload_s,
+            k_nearest=settings.k_nearest or None,
+            solver_budget_ms=settings.solver_budget_ms,
+            pricing_rounds=settings.pricing_rounds,
         ),
+    )
+
+
+def _travel(profile: TravelProfile) -> TravelModel:
+    return HaversineTravel(
+        circuity=profile.circuity, speed_mps=profile.speed_mps, startup_s=profile.startup_s
     )
 
 

@@ -9,13 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "TravelProfile"]
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 Positive = Annotated[int, Field(ge=1)]
+Circuity = Annotated[
+    float, Field(ge=1.0, le=3.0, description="Road km per straight-line km; a road is never shorter.")
+]
+Speed = Annotated[float, Field(gt=0, le=40, description="Mean driving speed in m/s (40 m/s = 89 mph).")]
+
+
+class TravelProfile(BaseModel):
+    """How a region drives: e.g. rural {"circuity": 1.25, "speed_mps": 20}, urban {1.4, 9}."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    circuity: Circuity = 1.35
+    speed_mps: Speed = 13.4
+    startup_s: Annotated[float, Field(ge=0, le=600)] = 60.0
 
 
 class Settings(BaseSettings):
@@ -50,10 +64,36 @@ class Settings(BaseSettings):
         default=50_000, description="Closed calls whose final decision GET /calls/{id} still serves."
     )
 
-    # Decisions
+    # Decisions (assignment; seconds are seconds of a weight-1 call's ETA)
     on_scene_s: Annotated[float, Field(gt=0)] = 2700.0
-    shift_buffer_s: Annotated[float, Field(ge=0)] = 900.0
-    hysteresis_s: Annotated[float, Field(ge=0)] = 120.0
+    shift_buffer_s: Annotated[float, Field(ge=0)] = Field(
+        default=900.0, description="No assignment whose ETA + on-scene time ends within this of shift end."
+    )
+    hysteresis_s: Annotated[float, Field(ge=0)] = Field(
+        default=120.0, description="A recommendation moves only when the move gains more than this."
+    )
+    min_busy_s: Annotated[float, Field(ge=0)] = 300.0
+    caseload_s: Annotated[float, Field(ge=0)] = Field(
+        default=600.0, description="Marginal cost per call a unit already holds (convex caseload)."
+    )
+    k_nearest: Annotated[int, Field(ge=0)] = Field(
+        default=12, description="Arcs kept per call: its k cheapest eligible units; 0 keeps every arc."
+    )
+    solver_budget_ms: Annotated[float, Field(gt=0, le=10_000)] = Field(
+        default=50.0, description="Min-cost-flow budget, enforced by problem size (see routing.assignment)."
+    )
+    pricing_rounds: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=8, description="Re-solves that price pruned arcs to prove a plan optimal; 0 = one solve."
+    )
+    alternatives: Annotated[int, Field(ge=0, le=10)] = 2
+    model_mismatch_s: Annotated[float, Field(ge=0)] = 600.0
+    no_transport_s: Annotated[float, Field(ge=0)] = 900.0
+    missing_skill_s: Annotated[float, Field(ge=0)] = 300.0
+    unplaced_s: Annotated[float, Field(gt=0, le=1_000_000)] = 86_400.0
+
+    # Travel time, as JSON: CORESPOND_TRAVEL='{"speed_mps": 11}', CORESPOND_TRAVEL_REGIONS='{"weld": {...}}'
+    travel: TravelProfile = Field(default_factory=TravelProfile)
+    travel_regions: dict[str, TravelProfile] = Field(default_factory=dict)
 
     # Demo feed
     demo_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 3.0
@@ -61,6 +101,15 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     schema_dir: Path = Path("schemas/json")
+
+    @model_validator(mode="after")
+    def _buffer_within_a_shift(self) -> Self:
+        if self.shift_buffer_s + self.on_scene_s >= 36 * 3600:
+            raise ValueError(
+                "CORESPOND_SHIFT_BUFFER_S + CORESPOND_ON_SCENE_S must be under 36 hours (the longest shift): "
+                "otherwise no unit could ever be assigned"
+            )
+        return self
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> Self:

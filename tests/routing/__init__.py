@@ -1,0 +1,1 @@
+"""Tests of the pure routing core: direct calls, hand-written fakes, hypothesis properties."""
