@@ -94,8 +94,11 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
             source = call.last_event_id if call_id in state.touched else state.last_event_id
             call.published = _decision(state, call, planned, now, source)
             decisions.append(call.published)
+            state.journal.decided.append(call_id)
         if call.closed:
             state.forget_closed(call_id)
+    state.journal.calls.update(state.touched)
+    state.journal.calls.update(state.journal.decided)
     state.touched.clear()
     state.roster_changed = False
     return decisions

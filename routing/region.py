@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from routing.assignment import Placement
 from routing.errors import EventRejected
+from routing.plan import Placement
 from routing.triage import CallFacts, TriageResult
 from schemas.calls import CallUpdate, NewCall
 from schemas.decisions import Decision
@@ -128,6 +128,26 @@ class UnitState:
 
 
 @dataclass(slots=True)
+class Journal:
+    """Ids of what changed since the last delta was taken: the unit of persistence is the entity."""
+
+    calls: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)
+    event_ids: list[str] = field(default_factory=list)
+    decided: list[str] = field(default_factory=list)
+    """Calls that got a new decision revision (re-published after a crash, as duplicates at worst)."""
+    forgotten: dict[str, CallState] = field(default_factory=dict)
+    """Closed calls dropped from the live state, with their last state (and final decision)."""
+
+    def clear(self) -> None:
+        self.calls.clear()
+        self.units.clear()
+        self.event_ids.clear()
+        self.decided.clear()
+        self.forgotten.clear()
+
+
+@dataclass(slots=True)
 class RegionState:
     region: str
     calls: dict[str, CallState] = field(default_factory=dict)
@@ -141,10 +161,14 @@ class RegionState:
     closed_memory: int = 100_000
     last_event_id: str = ""
     roster_changed: bool = False
+    journal: Journal = field(default_factory=Journal)
+    """What changed since the state was last persisted (see `routing.snapshot`)."""
 
     def forget_closed(self, call_id: str) -> None:
         """Drop a closed call whose final decision went out, remembering only that it closed."""
-        self.calls.pop(call_id, None)
+        call = self.calls.pop(call_id, None)
+        if call is not None:
+            self.journal.forgotten[call_id] = call
         self.closed_ids.append(call_id)
         self.closed_lookup.add(call_id)
         while len(self.closed_ids) > self.closed_memory:
@@ -172,6 +196,7 @@ def apply_event(state: RegionState, event: CadEvent) -> Applied:
         case CallAcknowledged():
             outcome = _call_acknowledged(state, event)
     state.seen[event.event_id] = None
+    state.journal.event_ids.append(event.event_id)
     if len(state.seen) > state.dedupe_window:
         state.seen.popitem(last=False)
     state.last_event_id = event.event_id
@@ -257,11 +282,17 @@ def _call_closed(state: RegionState, event: CallClosed) -> Applied:
     return Applied.APPLIED
 
 
+def _unit_changed(state: RegionState, unit: UnitState) -> None:
+    state.roster_changed = True
+    state.journal.units.add(unit.unit_id)
+
+
 def _release(state: RegionState, call: CallState) -> None:
     if call.fixed_unit is not None:
         unit = state.units.get(call.fixed_unit)
         if unit is not None:
             unit.calls.discard(call.call_id)
+            _unit_changed(state, unit)
         call.fixed_unit = None
         state.roster_changed = True
 
@@ -273,7 +304,7 @@ def _tie(state: RegionState, call: CallState, unit: UnitState) -> None:
     call.fixed_unit = unit.unit_id
     unit.calls.add(call.call_id)
     state.touched.add(call.call_id)
-    state.roster_changed = True
+    _unit_changed(state, unit)
 
 
 def _unit_upserted(state: RegionState, roster: UnitRoster, at: datetime) -> Applied:
@@ -299,7 +330,7 @@ def _unit_upserted(state: RegionState, roster: UnitRoster, at: datetime) -> Appl
             location_at=at,
         )
         _set_status(state, unit, roster.status, roster.call_id, at)
-        state.roster_changed = True
+        _unit_changed(state, unit)
         return Applied.APPLIED
     changed = False
     if at >= unit.roster_at:
@@ -314,7 +345,7 @@ def _unit_upserted(state: RegionState, roster: UnitRoster, at: datetime) -> Appl
         changed = True
     changed = _set_status(state, unit, roster.status, roster.call_id, at) or changed
     if changed:
-        state.roster_changed = True
+        _unit_changed(state, unit)
         return Applied.APPLIED
     return Applied.STALE
 
@@ -342,7 +373,7 @@ def _set_status(
         for held in sorted(unit.calls):
             _release(state, state.calls[held])
             state.touched.add(held)
-    state.roster_changed = True
+    _unit_changed(state, unit)
     return True
 
 
@@ -358,7 +389,7 @@ def _unit_location(state: RegionState, event: UnitLocationChanged) -> Applied:
     if event.occurred_at < unit.location_at:
         return Applied.STALE
     unit.lat, unit.lon, unit.location_at = event.unit.location.lat, event.unit.location.lon, event.occurred_at
-    state.roster_changed = True
+    _unit_changed(state, unit)
     return Applied.APPLIED
 
 

@@ -26,6 +26,15 @@ class Metrics:
             registry=r,
         )
         self.decisions = Counter("corespond_decisions_total", "Decisions published", registry=r)
+        self.decisions_by_method = Counter(
+            "corespond_decisions_by_method_total",
+            "Decisions published, by assignment method (greedy_fallback counts solver fallbacks)",
+            ["method"],
+            registry=r,
+        )
+        self.consumer_restarts = Counter(
+            "corespond_consumer_restarts_total", "Consumer restarts after a failure", registry=r
+        )
         self.batch_seconds = Histogram(
             "corespond_batch_seconds",
             "Apply + decide time of one micro-batch",

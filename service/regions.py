@@ -16,8 +16,10 @@ from dataclasses import dataclass, field, replace
 from routing.epoch import Policy, decide
 from routing.errors import EventRejected
 from routing.region import RegionState, UnitState, apply_event
+from routing.snapshot import RegionRecord, encode_record, take_delta, take_snapshot
 from schemas.decisions import Decision
 from service.clock import Clock
+from service.kafka.changelog import RestoredPartition, StateRecord
 from service.kafka.codec import Rejection, decode_event
 
 __all__ = ["BatchOutcome", "InputRecord", "RegionHost", "RejectedRecord"]
@@ -43,6 +45,8 @@ class RejectedRecord:
 class BatchOutcome:
     decisions: list[Decision] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
+    state_records: list[StateRecord] = field(default_factory=list)
+    """One changelog record per region the batch touched; durable before any decision is published."""
     outcomes: Counter[str] = field(default_factory=Counter)
     """Applied / duplicate / stale / rejected counts, for metrics."""
     event_types: Counter[str] = field(default_factory=Counter)
@@ -51,41 +55,104 @@ class BatchOutcome:
 class RegionHost:
     """Region states keyed by region id, and which partition each region arrived on."""
 
-    def __init__(self, policy: Policy, clock: Clock, max_event_bytes: int) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        clock: Clock,
+        *,
+        max_event_bytes: int,
+        max_future_skew_s: float,
+        snapshot_every: int,
+    ) -> None:
         self._policy = policy
         self._clock = clock
         self._max_event_bytes = max_event_bytes
+        self._max_future_skew_s = max_future_skew_s
+        self._snapshot_every = snapshot_every
         self._regions: dict[str, RegionState] = {}
         self._partition_of: dict[str, int] = {}
+        self._since_snapshot: dict[str, int] = {}
         self.lock = threading.Lock()
 
     def process(self, records: Sequence[InputRecord]) -> BatchOutcome:
+        """Apply a micro-batch, decide each region it touched once, and record the state changes."""
         outcome = BatchOutcome()
         with self.lock:
             touched: dict[str, RegionState] = {}
             for record in records:
-                event = decode_event(record.value, self._max_event_bytes)
-                if isinstance(event, Rejection):
-                    outcome.rejected.append(RejectedRecord(record, event))
-                    outcome.outcomes["rejected"] += 1
-                    continue
-                state = self._regions.get(event.region)
-                if state is None:
-                    state = self._regions[event.region] = RegionState(event.region)
-                self._partition_of[event.region] = record.partition
-                try:
-                    applied = apply_event(state, event)
-                except EventRejected as error:
-                    outcome.rejected.append(RejectedRecord(record, Rejection(error.reason, error.detail)))
-                    outcome.outcomes["rejected"] += 1
-                    continue
-                outcome.outcomes[applied.value] += 1
-                outcome.event_types[event.type] += 1
-                touched[event.region] = state
+                state = self._apply(record, outcome)
+                if state is not None:
+                    touched[state.region] = state
             now = self._clock.now()
             for region in sorted(touched):
-                outcome.decisions.extend(decide(touched[region], now, self._policy))
+                state = touched[region]
+                outcome.decisions.extend(decide(state, now, self._policy))
+                outcome.state_records.append(
+                    StateRecord(self._partition_of[region], region, encode_record(self._record_of(state)))
+                )
         return outcome
+
+    def _apply(self, record: InputRecord, outcome: BatchOutcome) -> RegionState | None:
+        """Decode and apply one record; a record that cannot be applied is added to the rejections."""
+        event = decode_event(record.value, self._max_event_bytes)
+        if isinstance(event, Rejection):
+            return self._reject(outcome, record, event)
+        skew_s = event.occurred_at.timestamp() - record.timestamp_ms / 1000.0
+        if skew_s > self._max_future_skew_s:
+            return self._reject(
+                outcome,
+                record,
+                Rejection("clock_skew", f"occurred_at is {skew_s:.0f}s after the record was written"),
+            )
+        owner = self._partition_of.setdefault(event.region, record.partition)
+        if owner != record.partition:
+            return self._reject(
+                outcome,
+                record,
+                Rejection(
+                    "wrong_partition",
+                    f"region {event.region} lives in partition {owner}, not {record.partition}: "
+                    "key events by region",
+                ),
+            )
+        state = self._regions.get(event.region)
+        if state is None:
+            state = self._regions[event.region] = RegionState(event.region)
+        try:
+            applied = apply_event(state, event)
+        except EventRejected as error:
+            return self._reject(outcome, record, Rejection(error.reason, error.detail))
+        outcome.outcomes[applied.value] += 1
+        outcome.event_types[event.type] += 1
+        self._since_snapshot[event.region] = self._since_snapshot.get(event.region, 0) + 1
+        return state
+
+    @staticmethod
+    def _reject(outcome: BatchOutcome, record: InputRecord, rejection: Rejection) -> None:
+        outcome.rejected.append(RejectedRecord(record, rejection))
+        outcome.outcomes["rejected"] += 1
+
+    def _record_of(self, state: RegionState) -> RegionRecord:
+        if self._since_snapshot.get(state.region, 0) >= self._snapshot_every:
+            self._since_snapshot[state.region] = 0
+            return take_snapshot(state)
+        delta = take_delta(state)
+        return delta if delta is not None else take_snapshot(state)
+
+    def install(self, restored: RestoredPartition) -> None:
+        """Own the regions rebuilt from a partition's changelog."""
+        with self.lock:
+            for region, state in restored.states.items():
+                self._regions[region] = state
+                self._partition_of[region] = restored.partition
+                self._since_snapshot[region] = 0
+
+    def reset(self) -> None:
+        """Forget every region: the next assignment restores them from the changelog."""
+        with self.lock:
+            self._regions.clear()
+            self._partition_of.clear()
+            self._since_snapshot.clear()
 
     def drop_partitions(self, partitions: Iterable[int]) -> list[str]:
         """Forget the regions of partitions this instance no longer owns; return their ids."""
@@ -95,6 +162,7 @@ class RegionHost:
             for region in dropped:
                 self._regions.pop(region, None)
                 self._partition_of.pop(region, None)
+                self._since_snapshot.pop(region, None)
         return dropped
 
     def units(self, region: str | None = None) -> list[tuple[str, UnitState]]:

@@ -12,7 +12,7 @@ import logging
 import time
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 from aiokafka.structs import RecordMetadata
 
 from routing.epoch import Policy
@@ -20,9 +20,11 @@ from routing.plan import AssignmentOptions
 from routing.travel import HaversineTravel, TravelModel
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
+from service.kafka.changelog import ChangelogWriter
+from service.kafka.codec import encode_decision
 from service.kafka.consumer import DecisionConsumer
 from service.kafka.publisher import Publisher, new_producer
-from service.kafka.topics import ensure_topics
+from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
 from service.regions import RegionHost
 from service.settings import Settings, TravelProfile
@@ -72,21 +74,31 @@ class Runtime:
         self.hub = DecisionHub(
             settings.ws_ring_size, settings.ws_client_queue, first_seq=time.time_ns() // 1000
         )
-        self.host = RegionHost(policy_from(settings), self.clock, settings.max_event_bytes)
+        self.host = RegionHost(
+            policy_from(settings),
+            self.clock,
+            max_event_bytes=settings.max_event_bytes,
+            max_future_skew_s=settings.max_future_skew_s,
+            snapshot_every=settings.snapshot_every_events,
+        )
         self.producer: AIOKafkaProducer = new_producer(settings)
         self.consumer = DecisionConsumer(
-            settings, self.host, Publisher(self.producer, settings), self.metrics, self._delivered
+            settings,
+            self.host,
+            publisher=Publisher(self.producer, settings),
+            changelog=ChangelogWriter(self.producer, settings.topic_changelog),
+            metrics=self.metrics,
+            on_delivered=self._delivered,
+            on_restored=self._restored,
         )
         self._consumer_task: asyncio.Task[None] | None = None
         self._probe_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._producer_started = False
         self.broker_reachable = False
 
     async def start(self) -> None:
-        if self.settings.create_topics:
-            await ensure_topics(self.settings)
-        await self.producer.start()
-        self.broker_reachable = True
+        """Start the pipeline in the background: the API serves (not ready) even while Kafka is down."""
         self._consumer_task = asyncio.create_task(self._supervise(), name="corespond-consumer")
         self._probe_task = asyncio.create_task(self._probe_broker(), name="corespond-broker-probe")
 
@@ -106,6 +118,8 @@ class Runtime:
         """Ask the cluster for its metadata every second; readiness follows the answer."""
         while True:
             try:
+                if not self._producer_started:
+                    raise KafkaConnectionError("the producer has not connected yet")
                 async with asyncio.timeout(max(2.0, every_s)):
                     await self.producer.client.fetch_all_metadata()
             except (KafkaError, OSError, TimeoutError):
@@ -117,13 +131,23 @@ class Runtime:
             await asyncio.sleep(every_s)
 
     async def _supervise(self) -> None:
-        """Keep the consumer running: restart it with capped exponential backoff if it fails."""
+        """Connect, then keep the consumer running; on failure retry with capped exponential backoff.
+
+        A failed batch leaves the in-memory state ahead of what is durable, so every restart of the
+        consumer drops the regions and restores them from the changelog on assignment.
+        """
         backoff = 0.5
         while not self._stopping:
             try:
+                if self.settings.create_topics:
+                    await ensure_topics(self.settings)
+                if not self._producer_started:
+                    await self.producer.start()
+                    self._producer_started = True
                 await self.consumer.run()
-            except (KafkaError, OSError) as error:
-                log.warning("consumer failed (%r); restarting in %.1fs", error, backoff)
+            except (KafkaError, OSError, TimeoutError, TopicLayoutError) as error:
+                self.metrics.consumer_restarts.inc()
+                log.warning("pipeline failed (%r); restarting in %.1fs", error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
             else:
@@ -131,6 +155,8 @@ class Runtime:
 
     async def append_event(self, region: str, raw: bytes) -> RecordMetadata:
         """Append raw event bytes to the events topic, keyed by region; return once the broker has them."""
+        if not self._producer_started:
+            raise KafkaConnectionError(f"not connected to {self.settings.kafka_bootstrap} yet")
         metadata: RecordMetadata = await self.producer.send_and_wait(
             self.settings.topic_events, raw, key=region.encode()
         )
@@ -140,6 +166,12 @@ class Runtime:
     def ready(self) -> bool:
         task = self._consumer_task
         return task is not None and not task.done() and self.broker_reachable and self.consumer.caught_up
+
+    def _restored(self, decisions: list[Decision]) -> None:
+        """Latest decisions of restored open calls feed the read model (they were published before)."""
+        for decision in decisions:
+            self.store.put(decision, encode_decision(decision))
+        self.metrics.open_calls.set(len(self.store))
 
     def _delivered(self, decisions: list[tuple[Decision, bytes]]) -> None:
         for decision, encoded in decisions:

@@ -43,6 +43,21 @@ class Settings(BaseSettings):
     topic_events: str = "cad.events"
     topic_decisions: str = "triage.decisions"
     topic_dlq: str = "cad.events.dlq"
+    topic_changelog: str = Field(
+        default="corespond.changelog",
+        description="Region state records, partitioned like the events topic; restored on assignment.",
+    )
+    snapshot_every_events: Positive = Field(
+        default=20_000,
+        description="A region's full snapshot is written after this many events since the last.",
+    )
+    stall_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=15.0, description="Records waiting with none consumed for this long restart the consumer."
+    )
+    max_future_skew_s: Annotated[float, Field(ge=0)] = Field(
+        default=300.0,
+        description="Events whose occurred_at is further ahead of their Kafka timestamp are dead-lettered.",
+    )
     consumer_group: str = "corespond"
     topic_partitions: Positive = Field(
         default=4, description="Partitions of topics the service creates when they are missing."
@@ -113,10 +128,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> Self:
-        topics = {self.topic_events, self.topic_decisions, self.topic_dlq}
-        if len(topics) != 3:
+        topics = {self.topic_events, self.topic_decisions, self.topic_dlq, self.topic_changelog}
+        if len(topics) != 4:
             raise ValueError(
-                "CORESPOND_TOPIC_EVENTS, CORESPOND_TOPIC_DECISIONS and CORESPOND_TOPIC_DLQ must differ: "
-                "reading decisions back as events would loop"
+                "CORESPOND_TOPIC_EVENTS, _DECISIONS, _DLQ and _CHANGELOG must all differ: "
+                "reading decisions or state back as events would loop"
             )
         return self

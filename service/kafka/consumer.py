@@ -1,9 +1,15 @@
-"""The consumer loop: fetch a micro-batch from cad.events, decide it, publish, then commit.
+"""The consumer loop: fetch a micro-batch from cad.events, decide it, persist, publish, then commit.
 
-Offsets are committed only after every decision and dead letter of the batch is acknowledged by
-the broker (at-least-once). Auto-commit is off and a new group starts from the earliest offset, so
-no event is skipped. A rebalance waits for the batch in flight to finish and commit before the
-partitions are handed over.
+Per batch, in this order: apply + decide (off the event loop); write the regions' changelog records
+and wait for the broker; publish decisions and dead letters and wait; commit the input offsets. A
+crash at any point loses nothing: on restart the changelog brings the state back exactly as of the
+last durable record, the decisions of that last record are published again (duplicates of the same
+`(call_id, revision)`, never conflicts), and consumption resumes from the committed offset, where
+events already applied are recognized by their id (see `service.kafka.changelog`).
+
+Auto-commit is off and a new group starts from the earliest offset, so no event is skipped. A
+rebalance waits for the batch in flight before partitions are handed over; newly assigned
+partitions are restored from the changelog before their first record is processed.
 """
 
 from __future__ import annotations
@@ -12,23 +18,28 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from schemas.decisions import Decision
+from service.kafka.changelog import ChangelogWriter, restore_partition
 from service.kafka.codec import encode_decision
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
-from service.regions import InputRecord, RegionHost
+from service.regions import BatchOutcome, InputRecord, RegionHost, RejectedRecord
 from service.settings import Settings
 
-__all__ = ["DecisionConsumer"]
+__all__ = ["ConsumerStalled", "DecisionConsumer"]
 
 log = logging.getLogger(__name__)
 
 DecisionsDelivered = Callable[[list[tuple[Decision, bytes]]], None]
+
+
+class ConsumerStalled(KafkaError):  # type: ignore[misc]
+    """Records are waiting but none arrived for too long (aiokafka #703 after a broker restart)."""
 
 
 class _Handover(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -39,7 +50,12 @@ class _Handover(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._owner.hand_over(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        log.info("assigned partitions %s", sorted(tp.partition for tp in assigned))
+        # aiokafka only logs what a listener raises; the owner keeps it and fails its loop instead,
+        # so no record is processed against a state that was not restored.
+        try:
+            await self._owner.take_over(assigned)
+        except (KafkaError, OSError, TimeoutError, ValueError) as error:
+            self._owner.takeover_failed(error)
 
 
 class DecisionConsumer:
@@ -47,18 +63,25 @@ class DecisionConsumer:
         self,
         settings: Settings,
         host: RegionHost,
+        *,
         publisher: Publisher,
+        changelog: ChangelogWriter,
         metrics: Metrics,
         on_delivered: DecisionsDelivered,
+        on_restored: Callable[[list[Decision]], None],
     ) -> None:
         self._settings = settings
         self._host = host
         self._publisher = publisher
+        self._changelog = changelog
         self._metrics = metrics
         self._on_delivered = on_delivered
+        self._on_restored = on_restored
         self._consumer: AIOKafkaConsumer | None = None
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
+        self._last_progress = time.monotonic()
+        self._takeover_failed: BaseException | None = None
         self.caught_up = False
 
     def _new_consumer(self) -> AIOKafkaConsumer:
@@ -73,28 +96,37 @@ class DecisionConsumer:
             isolation_level="read_committed",
         )
 
-    async def run(self, started: Callable[[], Awaitable[None]] | None = None) -> None:
+    async def run(self) -> None:
+        """Consume until `stop()`; raise on a failure the caller should answer by restarting."""
+        self._host.reset()
+        self._takeover_failed = None
         consumer = self._consumer = self._new_consumer()
         consumer.subscribe([self._settings.topic_events], listener=_Handover(self))
         await consumer.start()
-        if started is not None:
-            await started()
+        self._last_progress = time.monotonic()
         try:
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=100, max_records=self._settings.max_batch_records)
+                if self._takeover_failed is not None:
+                    raise ConsumerStalled("partitions were assigned but their state was not restored")
                 if batch:
                     async with self._batch_lock:
                         await self._handle(consumer, batch)
-                await self._update_lag(consumer)
+                    self._last_progress = time.monotonic()
+                await self._watch(consumer)
         finally:
+            self.caught_up = False
+            self._consumer = None
             with contextlib.suppress(KafkaError):
                 await consumer.stop()
-            self._consumer = None
-            self.caught_up = False
 
     def stop(self) -> None:
         """Ask the loop to finish its batch in flight and leave the group."""
         self._stopping.set()
+
+    def takeover_failed(self, error: BaseException) -> None:
+        log.error("restoring assigned partitions failed: %r", error)
+        self._takeover_failed = error
 
     async def hand_over(self, revoked: set[TopicPartition]) -> None:
         async with self._batch_lock:
@@ -102,6 +134,37 @@ class DecisionConsumer:
         self.caught_up = False
         if dropped:
             log.info("handed over regions %s", ", ".join(dropped))
+
+    async def take_over(self, assigned: set[TopicPartition]) -> None:
+        """Restore each new partition's regions from the changelog and resume right after them."""
+        consumer = self._consumer
+        assert consumer is not None
+        s = self._settings
+        for tp in sorted(assigned, key=lambda t: t.partition):
+            started = time.monotonic()
+            restored = await restore_partition(
+                s.kafka_bootstrap,
+                s.topic_changelog,
+                tp.partition,
+                fetch_max_wait_ms=s.fetch_max_wait_ms,
+                timeout_s=120.0,
+            )
+            self._host.install(restored)
+            self._on_restored(
+                [c.published for s in restored.states.values() for c in s.calls.values() if c.published]
+            )
+            if restored.republish:
+                await self._publish_and_deliver(restored.republish, [])
+            log.info(
+                "partition %d: %d regions restored from %d changelog records in %.2fs, "
+                "%d decisions re-published",
+                tp.partition,
+                len(restored.states),
+                restored.records,
+                time.monotonic() - started,
+                len(restored.republish),
+            )
+        self._last_progress = time.monotonic()
 
     async def _handle(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[object]]) -> None:
         records = [
@@ -113,19 +176,31 @@ class DecisionConsumer:
         outcome = await asyncio.to_thread(self._host.process, records)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         self._metrics.batch_size.observe(len(records))
-        encoded = [(d, encode_decision(d)) for d in outcome.decisions]
-        await self._publisher.publish(encoded, outcome.rejected)
-        self._on_delivered(encoded)
+        await self._changelog.write(outcome.state_records)
+        await self._publish_and_deliver(outcome.decisions, outcome.rejected)
         offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}  # type: ignore[attr-defined]
         try:
             await consumer.commit(offsets)
         except CommitFailedError:
-            # The group rebalanced under us: the new owner replays these records, and the
-            # decisions already published carry (call_id, revision) for downstream dedupe.
-            log.warning("offset commit failed after a rebalance; records will be replayed")
+            # The group rebalanced under us: the new owner restores from the changelog, which already
+            # covers these records, so nothing is decided twice.
+            log.warning("offset commit failed after a rebalance; the changelog covers the batch")
         durable_ms = time.time() * 1000.0
         for record in records:
             self._metrics.event_to_decision.observe(max(0.0, (durable_ms - record.timestamp_ms) / 1000.0))
+        self._count(outcome)
+
+    async def _publish_and_deliver(
+        self, decisions: list[Decision], rejected: Sequence[RejectedRecord]
+    ) -> None:
+        encoded = [(d, encode_decision(d)) for d in decisions]
+        await self._publisher.publish(encoded, rejected)
+        self._on_delivered(encoded)
+        self._metrics.decisions.inc(len(encoded))
+        for decision, _ in encoded:
+            self._metrics.decisions_by_method.labels(decision.assignment.method.value).inc()
+
+    def _count(self, outcome: BatchOutcome) -> None:
         for name, count in outcome.outcomes.items():
             self._metrics.events.labels(name).inc(count)
         for name, count in outcome.event_types.items():
@@ -139,9 +214,9 @@ class DecisionConsumer:
                 item.record.offset,
                 item.rejection.reason,
             )
-        self._metrics.decisions.inc(len(encoded))
 
-    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+    async def _watch(self, consumer: AIOKafkaConsumer) -> None:
+        """Track the lag for readiness; raise `ConsumerStalled` when records wait but never arrive."""
         assigned = consumer.assignment()
         lag, known = 0, bool(assigned)
         for tp in assigned:
@@ -152,3 +227,9 @@ class DecisionConsumer:
             lag += max(0, highwater - await consumer.position(tp))
         self._metrics.consumer_lag.set(lag)
         self.caught_up = known and lag == 0
+        if lag == 0:
+            self._last_progress = time.monotonic()
+        elif time.monotonic() - self._last_progress > self._settings.stall_timeout_s:
+            raise ConsumerStalled(
+                f"{lag} records waiting, none consumed for {self._settings.stall_timeout_s}s"
+            )
