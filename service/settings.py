@@ -51,6 +51,15 @@ class Settings(BaseSettings):
         default=20_000,
         description="A region's full snapshot is written after this many events since the last.",
     )
+    instance_id: str | None = Field(
+        default=None,
+        description="Stable id of this instance (Kafka static membership): a restart takes its partitions "
+        "back at once instead of waiting for the session timeout. Unique per instance.",
+    )
+    session_timeout_ms: Annotated[int, Field(ge=1000, le=300_000)] = Field(
+        default=10_000,
+        description="Consumer group session timeout: how long a dead instance holds partitions.",
+    )
     stall_timeout_s: Annotated[float, Field(gt=0)] = Field(
         default=15.0, description="Records waiting with none consumed for this long restart the consumer."
     )

@@ -82,6 +82,8 @@ class DecisionConsumer:
         self._stopping = asyncio.Event()
         self._last_progress = time.monotonic()
         self._takeover_failed: BaseException | None = None
+        self._owned: set[int] = set()
+        """Partitions whose state is restored here; records of any other partition are not processed."""
         self.caught_up = False
 
     def _new_consumer(self) -> AIOKafkaConsumer:
@@ -94,11 +96,15 @@ class DecisionConsumer:
             fetch_max_wait_ms=s.fetch_max_wait_ms,
             max_partition_fetch_bytes=max(1_048_576, s.max_event_bytes * 4),
             isolation_level="read_committed",
+            session_timeout_ms=s.session_timeout_ms,
+            heartbeat_interval_ms=max(500, s.session_timeout_ms // 3),
+            group_instance_id=s.instance_id,
         )
 
     async def run(self) -> None:
         """Consume until `stop()`; raise on a failure the caller should answer by restarting."""
         self._host.reset()
+        self._owned.clear()
         self._takeover_failed = None
         consumer = self._consumer = self._new_consumer()
         consumer.subscribe([self._settings.topic_events], listener=_Handover(self))
@@ -130,6 +136,7 @@ class DecisionConsumer:
 
     async def hand_over(self, revoked: set[TopicPartition]) -> None:
         async with self._batch_lock:
+            self._owned.difference_update(tp.partition for tp in revoked)
             dropped = self._host.drop_partitions(tp.partition for tp in revoked)
         self.caught_up = False
         if dropped:
@@ -150,6 +157,7 @@ class DecisionConsumer:
                 timeout_s=120.0,
             )
             self._host.install(restored)
+            self._owned.add(tp.partition)
             self._on_restored(
                 [c.published for s in restored.states.values() for c in s.calls.values() if c.published]
             )
@@ -167,6 +175,14 @@ class DecisionConsumer:
         self._last_progress = time.monotonic()
 
     async def _handle(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[object]]) -> None:
+        # A batch fetched before a rebalance may hold records of partitions revoked since, or not yet
+        # restored: leave them uncommitted for whoever owns the partition once its state is back.
+        for tp in [tp for tp in batch if tp.partition not in self._owned]:
+            skipped = batch.pop(tp)
+            if tp in consumer.assignment():
+                consumer.seek(tp, skipped[0].offset)  # type: ignore[attr-defined]
+        if not batch:
+            return
         records = [
             InputRecord(m.topic, m.partition, m.offset, m.key, m.value, m.timestamp)  # type: ignore[attr-defined]
             for tp in sorted(batch, key=lambda t: t.partition)
