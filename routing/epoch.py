@@ -8,14 +8,14 @@ or fixed status, closure); ETA drift, alternatives and queue position alone refr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 
 from routing.assignment import assign_units
-from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, UnitSupply
+from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.region import TIED_STATUSES, CallState, RegionState, UnitState
 from routing.travel import HaversineTravel, TravelModel
 from routing.triage import KeywordTriager, Triager, TriageResult
@@ -74,11 +74,13 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
     pending = [c for c in state.calls.values() if _wants_unit(c)]
     travel = policy.travel_for(state.region)
     if pending or state.roster_changed:
-        units = _supply(state, [u for u in state.units.values() if _routable(u, now)], now, policy, travel)
+        routable = [u for u in state.units.values() if _routable(u, now)]
+        units = _supply(state, routable, now, policy, travel)
         demands = [_demand(c, now) for c in pending]
         plan = policy.planner(demands, units, travel, policy.options)
+        off_duty = [u for u in state.units.values() if not _routable(u, now)]
         for call in pending:
-            call.placement = plan.placements.get(call.call_id)
+            call.placement = _explain_off_duty(plan.placements.get(call.call_id), call, off_duty)
         method, optimal = plan.method, plan.optimal
     else:
         method, optimal = AssignmentMethod.MIN_COST_FLOW, True
@@ -110,9 +112,23 @@ def _wants_unit(call: CallState) -> bool:
         and not call.closed
         and not call.declined
         and call.fixed_unit is None
+        and call.served_by is None
         and call.triage is not None
         and call.triage.response.wants_co_responder
     )
+
+
+def _explain_off_duty(
+    placement: Placement | None, call: CallState, off_duty: list[UnitState]
+) -> Placement | None:
+    """The planner sees only units on duty: when none serves the call's agency, say if some would."""
+    if (
+        placement is not None
+        and placement.reason == "no_unit_in_jurisdiction"
+        and any(call.agency in u.jurisdictions for u in off_duty)
+    ):
+        return replace(placement, reason="no_unit_on_duty")
+    return placement
 
 
 def _routable(unit: UnitState, now: datetime) -> bool:
@@ -223,6 +239,8 @@ def _assignment(
         )
     if call.declined:
         return Assignment(status=AssignmentStatus.NONE, reason="declined_by_dispatcher"), [], None
+    if call.served_by is not None:
+        return Assignment(status=AssignmentStatus.NONE, unit_id=call.served_by, reason="served"), [], None
     if not triage.response.wants_co_responder:
         return Assignment(status=AssignmentStatus.NONE, reason=triage.response.value), [], None
     placement = call.placement

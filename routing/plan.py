@@ -6,6 +6,8 @@ share one vocabulary and the region state can hold a `Placement` without importi
 
 Queue reasons (`Placement.reason` of a queued call), most fundamental first:
 - `no_unit_in_jurisdiction`: no routable unit serves the call's agency;
+- `no_unit_on_duty`: units serve the agency, but none is on shift and in service (set by the epoch,
+  which alone sees units the planner is not offered);
 - `no_compatible_unit`: units serve the agency but none fits the response model or safety gate;
 - `all_at_capacity`: compatible units exist but every one already holds `capacity` calls;
 - `shift_ends`: compatible units with a free slot exist, but ETA + time on scene would run past
@@ -49,6 +51,7 @@ SKILL_NEEDS: Final = frozenset({"juvenile", "ems"})
 
 QUEUE_REASONS: Final = (
     "no_unit_in_jurisdiction",
+    "no_unit_on_duty",
     "no_compatible_unit",
     "all_at_capacity",
     "shift_ends",

@@ -34,7 +34,7 @@ from schemas.events import (
 )
 from schemas.units import ResponseModel, UnitRoster, UnitStatus
 
-__all__ = ["Applied", "CallState", "RegionState", "UnitState", "apply_event"]
+__all__ = ["Applied", "CallState", "Journal", "RegionState", "UnitState", "apply_event", "reindex"]
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _CALL_FIELDS = (
@@ -50,6 +50,7 @@ _CALL_FIELDS = (
 TIED_STATUSES = frozenset(
     {UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING}
 )
+_AT_SCENE = frozenset({UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING})
 
 
 class Applied(StrEnum):
@@ -79,6 +80,8 @@ class CallState:
     closed: bool = False
     disposition: str | None = None
     fixed_unit: str | None = None
+    served_by: str | None = None
+    """The unit that reached the call and has left it: the call needs no co-responder any more."""
     declined: bool = False
     last_event_id: str = ""
     triage: TriageResult | None = None
@@ -161,6 +164,11 @@ class RegionState:
     closed_memory: int = 100_000
     last_event_id: str = ""
     roster_changed: bool = False
+    early_ties: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    """call id -> unit dispatched to it before its call.created arrived (bounded like `stubs`)."""
+    stubs: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    """Calls known only from updates or a close, waiting for their call.created (bounded)."""
+    stub_memory: int = 10_000
     journal: Journal = field(default_factory=Journal)
     """What changed since the state was last persisted (see `routing.snapshot`)."""
 
@@ -175,10 +183,21 @@ class RegionState:
             self.closed_lookup.discard(self.closed_ids.popleft())
 
 
+def reindex(state: RegionState) -> None:
+    """Rebuild the derived indexes (stubs, early dispatches) of a state rebuilt from records."""
+    state.stubs = OrderedDict((c, None) for c in sorted(state.calls) if not state.calls[c].created)
+    state.early_ties = OrderedDict(
+        (unit.status_call_id, unit.unit_id)
+        for unit in sorted(state.units.values(), key=lambda u: u.unit_id)
+        if unit.status in TIED_STATUSES
+        and unit.status_call_id is not None
+        and not (unit.status_call_id in state.calls and state.calls[unit.status_call_id].created)
+    )
+
+
 def apply_event(state: RegionState, event: CadEvent) -> Applied:
     """Apply one validated event; raise `EventRejected` when it contradicts the state."""
     if event.event_id in state.seen:
-        state.seen.move_to_end(event.event_id)
         return Applied.DUPLICATE
     match event:
         case CallCreated():
@@ -210,6 +229,11 @@ def _open_call(state: RegionState, call_id: str) -> CallState | None:
     call = state.calls.get(call_id)
     if call is None:
         call = state.calls[call_id] = CallState(call_id=call_id)
+        state.stubs[call_id] = None
+        while len(state.stubs) > state.stub_memory:
+            oldest, _ = state.stubs.popitem(last=False)
+            state.calls.pop(oldest, None)
+            state.journal.calls.add(oldest)
     return call
 
 
@@ -242,17 +266,29 @@ def _set_fields(call: CallState, values: NewCall | CallUpdate, at: datetime) -> 
 
 def _call_created(state: RegionState, new: NewCall, at: datetime, event_id: str) -> Applied:
     call = _open_call(state, new.call_id)
-    if call is None:
+    if call is None or (call.created and call.closed):
         return Applied.STALE
     first = not call.created
     changed = _set_fields(call, new, at)
     if first:
         call.created, call.opened_at = True, at
+        state.stubs.pop(call.call_id, None)
+        _tie_early_dispatch(state, call)
     if not (first or changed):
         return Applied.STALE
     call.last_event_id = event_id
     state.touched.add(call.call_id)
     return Applied.APPLIED
+
+
+def _tie_early_dispatch(state: RegionState, call: CallState) -> None:
+    """A unit the CAD dispatched before the call reached us is tied to it now, if it still is."""
+    unit_id = state.early_ties.pop(call.call_id, None)
+    unit = state.units.get(unit_id) if unit_id is not None else None
+    if unit is not None and unit.status in TIED_STATUSES and unit.status_call_id == call.call_id:
+        if call.closed:
+            return
+        _tie(state, call, unit)
 
 
 def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id: str) -> Applied:
@@ -364,17 +400,35 @@ def _set_status(
         return False
     if status != unit.status or call_id != unit.status_call_id:
         unit.status_since = at
+    was_at = unit.status_call_id if unit.status in _AT_SCENE else None
     unit.status, unit.status_call_id, unit.status_at = status, call_id, at
+    if was_at is not None and was_at != (call_id if status in _AT_SCENE else None):
+        _served(state, was_at, unit)
     if status in TIED_STATUSES and call_id is not None:
         call = state.calls.get(call_id)
-        if call is not None and not call.closed:
+        if call is not None and call.created and not call.closed:
             _tie(state, call, unit)
+        elif call is None or not call.created:
+            state.early_ties[call_id] = unit.unit_id
+            while len(state.early_ties) > state.stub_memory:
+                state.early_ties.popitem(last=False)
     elif status not in TIED_STATUSES:
         for held in sorted(unit.calls):
             _release(state, state.calls[held])
             state.touched.add(held)
     _unit_changed(state, unit)
     return True
+
+
+def _served(state: RegionState, call_id: str, unit: UnitState) -> None:
+    """The unit was on scene (or transporting) for the call and has left it: the call is served."""
+    call = state.calls.get(call_id)
+    if call is None or call.closed:
+        return
+    if call.fixed_unit == unit.unit_id:
+        _release(state, call)
+    call.served_by = unit.unit_id
+    state.touched.add(call_id)
 
 
 def _unit_status(state: RegionState, event: UnitStatusChanged) -> Applied:
@@ -398,22 +452,26 @@ def _call_acknowledged(state: RegionState, event: CallAcknowledged) -> Applied:
     call = state.calls.get(ack.call_id)
     if call is None or not call.created or call.closed:
         raise EventRejected("unknown_call", f"call {ack.call_id} is not open in region {state.region}")
+    unit: UnitState | None = None
+    if ack.action is not AckAction.DECLINE:
+        unit_id = ack.unit_id
+        if unit_id is None:
+            if ack.revision is not None and ack.revision != call.revision:
+                raise EventRejected(
+                    "stale_revision",
+                    f"call {ack.call_id} is at revision {call.revision}, the ack accepted {ack.revision}",
+                )
+            if call.placement is None or call.placement.unit_id is None:
+                raise EventRejected("nothing_to_accept", f"call {ack.call_id} has no recommended unit")
+            unit_id = call.placement.unit_id
+        unit = _known_unit(state, unit_id)
+    # Validated: from here on the ack changes the call.
     call.last_event_id = event.event_id
     state.touched.add(call.call_id)
-    if ack.action is AckAction.DECLINE:
+    if unit is None:
         _release(state, call)
         call.declined = True
-        return Applied.APPLIED
-    unit_id = ack.unit_id
-    if unit_id is None:
-        if ack.revision is not None and ack.revision != call.revision:
-            raise EventRejected(
-                "stale_revision",
-                f"call {ack.call_id} is at revision {call.revision}, the ack accepted {ack.revision}",
-            )
-        if call.placement is None or call.placement.unit_id is None:
-            raise EventRejected("nothing_to_accept", f"call {ack.call_id} has no recommended unit")
-        unit_id = call.placement.unit_id
-    call.declined = False
-    _tie(state, call, _known_unit(state, unit_id))
+    else:
+        call.declined = False
+        _tie(state, call, unit)
     return Applied.APPLIED

@@ -1,10 +1,12 @@
 """Persisting a region's state: full snapshots, entity-level deltas, and rebuilding a state from them.
 
 A delta carries, for one region, the whole current record of every call and unit that changed since
-the previous delta (or a tombstone for a call that closed and was forgotten), the event ids applied,
-and which calls got a new decision. A full snapshot carries everything. Replaying the latest full
-snapshot and the deltas after it, in order, rebuilds exactly the state that produced them; entity
-records are whole, so applying one twice changes nothing.
+the previous delta (and the last record of calls that closed and were forgotten), the event ids
+applied, and which calls got a new decision. A call's placement is saved with each of its decisions;
+between decisions only its ETA, alternatives and queue position drift, and the next epoch recomputes
+those before any use, so they are not worth a record each. A full snapshot carries everything.
+Replaying the latest full snapshot and the deltas after it, in order, rebuilds exactly the state
+that produced them; entity records are whole, so applying one twice changes nothing.
 
 Plain data in and out: bytes are produced and read here, but nothing is sent or stored.
 """

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from routing.region import RegionState
+from routing.region import RegionState, reindex
 from routing.snapshot import RegionRecord, apply_record, decided_in, decode_record
 from schemas.decisions import Decision
 
@@ -92,6 +92,8 @@ async def restore_partition(
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"changelog {topic}/{partition} not read to its end within {timeout_s}s")
+        for state in restored.states.values():
+            reindex(state)
         restored.republish = [d for region in sorted(last) for d in decided_in(last[region])]
     finally:
         await consumer.stop()

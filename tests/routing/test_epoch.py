@@ -462,11 +462,6 @@ def test_decisions_are_deterministic_and_independent_of_roster_order() -> None:
     assert any(d["assignment"]["status"] == "recommended" for d in first)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core gap: when a team clears a call that stays open, the call becomes pending again and "
-    "is re-recommended (routing/region.py _set_status releases it; epoch._wants_unit routes it)",
-)
 def test_a_call_whose_team_has_cleared_is_not_re_recommended(cad: CadScript, region: RegionState) -> None:
     cad.feed(region, *three_teams(cad), cad.call_created("C1"))
     cad.decide(region, at=10)

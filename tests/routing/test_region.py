@@ -152,11 +152,6 @@ def test_an_ack_for_a_call_that_is_not_open_is_rejected(cad: CadScript, region: 
     assert rejected.value.reason == "unknown_call"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: _call_acknowledged sets last_event_id and touched before it may raise "
-    "(routing/region.py, _call_acknowledged)",
-)
 def test_a_rejected_ack_leaves_the_call_untouched(cad: CadScript, region: RegionState) -> None:
     created = cad.call_created("C1")
     cad.feed(region, cad.unit_upsert("LCSO-CR1"), created)
@@ -169,11 +164,6 @@ def test_a_rejected_ack_leaves_the_call_untouched(cad: CadScript, region: Region
     assert "C1" not in region.touched
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a tied unit.status that arrives before its call.created is never applied "
-    "to the call (routing/region.py, _set_status / _call_created)",
-)
 def test_a_dispatch_that_arrives_before_its_call_still_fixes_the_unit(
     cad: CadScript, region: RegionState
 ) -> None:
