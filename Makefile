@@ -18,7 +18,7 @@ install: $(STAMP)
 
 ## run: embedded Kafka broker + service + demo CAD feed on http://127.0.0.1:8000
 run: install
-	$(BIN)/corespond serve --embedded-broker --demo
+	$(BIN)/corespond serve --embedded-broker --demo --dev-tokens
 
 ## test: lint, type-check, then the whole test suite (real broker, real servers)
 test: install lint typecheck unit

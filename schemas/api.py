@@ -11,7 +11,16 @@ from schemas.events import AckAction
 from schemas.geo import GeoPoint
 from schemas.units import ResponseModel, Shift, UnitStatus
 
-__all__ = ["AckReceipt", "AckRequest", "ErrorBody", "EventReceipt", "HealthBody", "ReadyBody", "UnitView"]
+__all__ = [
+    "AckReceipt",
+    "AckRequest",
+    "ErrorBody",
+    "EventReceipt",
+    "HealthBody",
+    "ReadyBody",
+    "UnitView",
+    "WsTicket",
+]
 
 
 class AckRequest(ContractModel):
@@ -53,6 +62,13 @@ class UnitView(ContractModel):
     location: GeoPoint
     location_at: AwareDatetime
     active_calls: list[str] = Field(description="Open calls the unit is dispatched to (its load).")
+
+
+class WsTicket(ContractModel):
+    """A one-time ticket to open `WS /ws/decisions?ticket=...` from a browser."""
+
+    ticket: str
+    expires_in_s: float
 
 
 class ErrorBody(ContractModel):

@@ -7,13 +7,16 @@ from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from schemas.api import AckRequest
 from schemas.events import EVENT_ADAPTER
 from service.clock import Clock
 from service.http import calls, events, ops, units
+from service.http.auth import Authenticator
 from service.http.errors import install_error_handlers
+from service.http.limits import BodySizeLimit
 from service.runtime import Runtime
 from service.settings import Settings
 from service.ws import endpoint
@@ -23,6 +26,7 @@ __all__ = ["create_app"]
 
 class LifespanState(TypedDict):
     runtime: Runtime
+    auth: Authenticator
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
@@ -31,7 +35,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         runtime = Runtime(settings, clock)
         await runtime.start()
         try:
-            yield {"runtime": runtime}
+            yield {"runtime": runtime, "auth": Authenticator(settings)}
         finally:
             await runtime.stop()
 
@@ -42,6 +46,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_event_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     for router in (ops.router, events.router, calls.router, units.router, endpoint.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from service.access import ApiKey, Role
 from service.settings import Settings
 
 __all__ = ["main"]
@@ -25,6 +27,12 @@ def _serve(args: argparse.Namespace) -> int:
     from service.server import serve  # noqa: PLC0415 - keep `corespond schema` light
 
     settings = _settings(host=args.host, port=args.port)
+    if args.dev_tokens and not settings.api_keys:
+        keys = tuple(ApiKey(role, SecretStr(secrets.token_urlsafe(24))) for role in Role)
+        settings = settings.model_copy(update={"api_keys": keys})
+        print("corespond dev tokens (this run only):", flush=True)  # noqa: T201 - for the operator
+        for key in keys:
+            print(f"  {key.role.value:<12} {key.token.get_secret_value()}", flush=True)  # noqa: T201
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -55,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a Tansu broker on a free loopback port (memory storage) and stop it on exit",
     )
     serve.add_argument("--demo", action="store_true", help="feed a synthetic Northern Colorado CAD stream")
+    serve.add_argument(
+        "--dev-tokens",
+        action="store_true",
+        help="without CORESPOND_API_KEYS: make one bearer token per role for this run and print them",
+    )
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1, CORESPOND_HOST)")
     serve.add_argument("--port", type=int, default=None, help="bind port (default 8000, CORESPOND_PORT)")
     serve.set_defaults(func=_serve)

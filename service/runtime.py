@@ -157,9 +157,10 @@ class Runtime:
         """Append raw event bytes to the events topic, keyed by region; return once the broker has them."""
         if not self._producer_started:
             raise KafkaConnectionError(f"not connected to {self.settings.kafka_bootstrap} yet")
-        metadata: RecordMetadata = await self.producer.send_and_wait(
-            self.settings.topic_events, raw, key=region.encode()
-        )
+        async with asyncio.timeout(self.settings.append_timeout_s):
+            metadata: RecordMetadata = await self.producer.send_and_wait(
+                self.settings.topic_events, raw, key=region.encode()
+            )
         return metadata
 
     @property

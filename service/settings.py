@@ -6,13 +6,16 @@ import time, never held in a module global. Frozen: a changed setting is a new o
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service.access import ApiKey, parse_api_keys
 
 __all__ = ["Settings", "TravelProfile"]
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 Positive = Annotated[int, Field(ge=1)]
@@ -124,7 +127,51 @@ class Settings(BaseSettings):
     demo_seed: int = 7
 
     log_level: str = "INFO"
-    schema_dir: Path = Path("schemas/json")
+
+    # Access control
+    api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = Field(
+        default=(),
+        description="role:token,role:token (roles: integration, dispatcher, observer, admin). "
+        "When any key is set, every route but /health, /ready and the docs needs a bearer token.",
+    )
+    allow_insecure: bool = Field(
+        default=False,
+        description="Allow serving without API keys on an address other than loopback (never in production).",
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated browser origins allowed to call the API and open the WebSocket.",
+    )
+    ws_ticket_ttl_s: Annotated[float, Field(gt=0, le=300)] = 30.0
+    append_timeout_s: Annotated[float, Field(gt=0, le=120)] = Field(
+        default=5.0, description="POST /events answers 503 when the broker has not confirmed within this."
+    )
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _parse_api_keys(cls, value: object) -> object:
+        return parse_api_keys(value) if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.api_keys)
+
+    @model_validator(mode="after")
+    def _no_open_door(self) -> Self:
+        if not self.api_keys and not self.allow_insecure and self.host not in _LOOPBACK:
+            raise ValueError(
+                f"serving on {self.host} without API keys would let anyone on the network read "
+                "behavioral-health calls: set CORESPOND_API_KEYS=role:token,... (or bind to 127.0.0.1; "
+                "CORESPOND_ALLOW_INSECURE=true only for a closed test network)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _buffer_within_a_shift(self) -> Self:

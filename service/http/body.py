@@ -13,7 +13,7 @@ from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 
 from service.http.errors import ApiError
-from service.kafka.codec import validation_detail
+from service.kafka.codec import duplicate_key, validation_detail
 
 __all__ = ["json_body_spec", "read_json"]
 
@@ -36,6 +36,10 @@ async def read_json(request: Request, adapter: TypeAdapter[T], max_bytes: int, e
     if len(raw) > max_bytes:
         raise ApiError(413, "oversized", f"the body is at most {max_bytes} bytes")
     try:
-        return adapter.validate_json(raw), raw
+        value = adapter.validate_json(raw)
     except ValidationError as exc:
         raise ApiError(422, error, validation_detail(exc)) from exc
+    repeated = duplicate_key(raw)
+    if repeated is not None:
+        raise ApiError(422, error, f"the key {repeated!r} appears twice in one object")
+    return value, raw

@@ -14,31 +14,44 @@ from schemas._base import Identifier
 from schemas.api import AckReceipt, AckRequest, ErrorBody
 from schemas.decisions import CallStatus, Decision
 from schemas.events import AckAction
+from service.access import Permission, Principal
+from service.audit import audit
 from service.http.body import json_body_spec, read_json
-from service.http.deps import RuntimeDep
-from service.http.errors import ApiError
+from service.http.deps import Acker, CallReader, RuntimeDep
+from service.http.errors import AUTH_ERRORS, ApiError
+from service.redaction import withhold_substance_use
+from service.runtime import Runtime
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["calls"])
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {**AUTH_ERRORS, 404: {"model": ErrorBody}}
 
 
-@router.get("/calls", response_model=list[Decision])
-async def list_calls(runtime: RuntimeDep, region: Annotated[Identifier | None, Query()] = None) -> Response:
+def _as_seen_by(principal: Principal, encoded: bytes) -> bytes:
+    return encoded if principal.may(Permission.READ_SUBSTANCE_USE) else withhold_substance_use(encoded)
+
+
+@router.get("/calls", response_model=list[Decision], responses=AUTH_ERRORS)
+async def list_calls(
+    runtime: RuntimeDep, principal: CallReader, region: Annotated[Identifier | None, Query()] = None
+) -> Response:
     """The latest decision of every open call, ordered by call id."""
     entries = runtime.store.open_calls(region)
-    return Response(b"[" + b",".join(e.encoded for e in entries) + b"]", media_type="application/json")
+    audit(principal, "list_calls", region)
+    body = b",".join(_as_seen_by(principal, e.encoded) for e in entries)
+    return Response(b"[" + body + b"]", media_type="application/json")
 
 
 @router.get("/calls/{call_id}", response_model=Decision, responses=_NOT_FOUND)
-async def get_call(call_id: str, runtime: RuntimeDep) -> Response:
+async def get_call(call_id: str, runtime: RuntimeDep, principal: CallReader) -> Response:
     """The latest decision for a call (open, or closed recently)."""
     entry = runtime.store.get(call_id)
+    audit(principal, "read_call", call_id, "ok" if entry else "not_found")
     if entry is None:
         raise ApiError(404, "unknown_call", f"no decision for call {call_id} (yet)")
-    return Response(entry.encoded, media_type="application/json")
+    return Response(_as_seen_by(principal, entry.encoded), media_type="application/json")
 
 
 _ACK = TypeAdapter(AckRequest)
@@ -50,13 +63,23 @@ _ACK = TypeAdapter(AckRequest)
     openapi_extra=json_body_spec("AckRequest"),
     responses={**_NOT_FOUND, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
 )
-async def ack_call(call_id: str, request: Request, runtime: RuntimeDep) -> AckReceipt:
+async def ack_call(call_id: str, request: Request, runtime: RuntimeDep, principal: Acker) -> AckReceipt:
     """Accept the recommended unit, override it with another, or decline co-response.
 
     The ack goes through the events topic like every other change, so the instance that owns the
     region applies it; the next decision revision shows the unit as fixed.
     """
     body, _ = await read_json(request, _ACK, 4096, "invalid_ack")
+    try:
+        receipt = await _record_ack(call_id, body, runtime, principal)
+    except ApiError as error:
+        audit(principal, f"ack_{body.action.value}", call_id, error.error)
+        raise
+    audit(principal, f"ack_{body.action.value}", call_id)
+    return receipt
+
+
+async def _record_ack(call_id: str, body: AckRequest, runtime: Runtime, principal: Principal) -> AckReceipt:
     entry = runtime.store.get(call_id)
     if entry is None:
         raise ApiError(404, "unknown_call", f"no decision for call {call_id}")
@@ -71,6 +94,10 @@ async def ack_call(call_id: str, request: Request, runtime: RuntimeDep) -> AckRe
         raise ApiError(
             409, "stale_revision", f"call {call_id} is at revision {decision.revision}, not {body.revision}"
         )
+    if body.unit_id is not None and body.unit_id not in {
+        u.unit_id for _, u in runtime.host.units(decision.region)
+    }:
+        raise ApiError(422, "unknown_unit", f"no unit {body.unit_id} in region {decision.region}")
     event_id = f"ack-{uuid.uuid4().hex}"
     event = {
         "event_id": event_id,
@@ -82,12 +109,12 @@ async def ack_call(call_id: str, request: Request, runtime: RuntimeDep) -> AckRe
             "action": body.action.value,
             "unit_id": body.unit_id,
             "revision": body.revision,
-            "principal": "dispatcher",
+            "principal": principal.name,
         },
     }
     try:
         metadata = await runtime.append_event(decision.region, orjson.dumps(event))
-    except KafkaError as error:
+    except (KafkaError, TimeoutError) as error:
         raise ApiError(503, "event_log_unavailable", f"the ack was not recorded: {error!r}") from error
     return AckReceipt(
         event_id=event_id,

@@ -1,4 +1,4 @@
-"""Typed dependencies shared by the routers: the runtime of the running app."""
+"""Typed dependencies shared by the routers: the running app's runtime and the acting principal."""
 
 from __future__ import annotations
 
@@ -6,9 +6,21 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service.access import Permission, Principal
+from service.http.auth import Authenticator, require
 from service.runtime import Runtime
 
-__all__ = ["RuntimeDep", "get_runtime"]
+__all__ = [
+    "Acker",
+    "CallReader",
+    "EventWriter",
+    "MetricsReader",
+    "RuntimeDep",
+    "Subscriber",
+    "UnitReader",
+    "WsAuth",
+    "get_runtime",
+]
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -17,3 +29,17 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+EventWriter = Annotated[Principal, Depends(require(Permission.WRITE_EVENTS))]
+CallReader = Annotated[Principal, Depends(require(Permission.READ_CALLS))]
+UnitReader = Annotated[Principal, Depends(require(Permission.READ_UNITS))]
+Acker = Annotated[Principal, Depends(require(Permission.ACK))]
+Subscriber = Annotated[Principal, Depends(require(Permission.SUBSCRIBE))]
+MetricsReader = Annotated[Principal, Depends(require(Permission.READ_METRICS))]
+
+
+def get_auth(request: Request) -> Authenticator:
+    auth: Authenticator = request.state.auth
+    return auth
+
+
+WsAuth = Annotated[Authenticator, Depends(get_auth)]

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-__all__ = ["ApiError", "install_error_handlers"]
+from schemas.api import ErrorBody
+
+__all__ = ["AUTH_ERRORS", "ApiError", "install_error_handlers"]
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
+"""OpenAPI responses of every protected route."""
 
 
 class ApiError(Exception):
     """An error a client can act on: HTTP status, stable code, human detail."""
 
-    def __init__(self, status: int, error: str, detail: str) -> None:
+    def __init__(self, status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.error = error
         self.detail = detail
+        self.headers = headers
 
 
 def _body(error: str, detail: str) -> dict[str, str]:
@@ -26,7 +34,7 @@ def _body(error: str, detail: str) -> dict[str, str]:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(_body(exc.error, exc.detail), status_code=exc.status)
+    return JSONResponse(_body(exc.error, exc.detail), status_code=exc.status, headers=exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

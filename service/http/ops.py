@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from schemas.api import HealthBody, ReadyBody
-from service.http.deps import RuntimeDep
+from service.http.deps import MetricsReader, RuntimeDep
+from service.http.errors import AUTH_ERRORS
 
 __all__ = ["router"]
 
@@ -33,6 +34,7 @@ async def ready(runtime: RuntimeDep, response: Response) -> ReadyBody:
     return body
 
 
-@router.get("/metrics", response_class=Response)
-async def metrics(runtime: RuntimeDep) -> Response:
+@router.get("/metrics", response_class=Response, responses=AUTH_ERRORS)
+async def metrics(runtime: RuntimeDep, _: MetricsReader) -> Response:
+    """Prometheus text format (admin role: volumes and rates are operational data)."""
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -11,8 +11,9 @@ from schemas._base import Identifier
 from schemas.api import ErrorBody, UnitView
 from schemas.geo import GeoPoint
 from schemas.units import Shift
-from service.http.deps import RuntimeDep
-from service.http.errors import ApiError
+from service.audit import audit
+from service.http.deps import RuntimeDep, UnitReader
+from service.http.errors import AUTH_ERRORS, ApiError
 
 __all__ = ["router"]
 
@@ -38,17 +39,19 @@ def _view(region: str, unit: UnitState) -> UnitView:
     )
 
 
-@router.get("/units")
+@router.get("/units", responses=AUTH_ERRORS)
 async def list_units(
-    runtime: RuntimeDep, region: Annotated[Identifier | None, Query()] = None
+    runtime: RuntimeDep, principal: UnitReader, region: Annotated[Identifier | None, Query()] = None
 ) -> list[UnitView]:
     """Every unit of every region this instance owns (or of one region), ordered by unit id."""
+    audit(principal, "list_units", region)
     return [_view(name, unit) for name, unit in runtime.host.units(region)]
 
 
-@router.get("/units/{unit_id}", responses={404: {"model": ErrorBody}})
-async def get_unit(unit_id: str, runtime: RuntimeDep) -> UnitView:
+@router.get("/units/{unit_id}", responses={**AUTH_ERRORS, 404: {"model": ErrorBody}})
+async def get_unit(unit_id: str, runtime: RuntimeDep, principal: UnitReader) -> UnitView:
     found = runtime.host.unit(unit_id)
+    audit(principal, "read_unit", unit_id, "ok" if found else "not_found")
     if found is None:
         raise ApiError(404, "unknown_unit", f"no unit {unit_id} in the regions this instance owns")
     return _view(*found)
