@@ -11,14 +11,11 @@ from pathlib import Path
 
 import httpx
 import orjson
-import pytest
 import websockets
 
 from service.broker import free_port
 from tests.builders import FORT_COLLINS, LOVELAND, call_created, next_id, unit_upsert
 from tests.conftest import eventually, read_topic
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 def _children(pid: int) -> list[int]:

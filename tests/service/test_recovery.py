@@ -6,13 +6,10 @@ from typing import Any
 
 import httpx
 import orjson
-import pytest
 
 from service.broker import EmbeddedBroker
 from tests.builders import call_closed, call_created, next_id, unit_upsert
 from tests.conftest import eventually, read_topic, start_service, stop_service, unique_settings
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def _post(client: httpx.AsyncClient, *events: dict[str, Any]) -> None:

@@ -14,8 +14,6 @@ from aiokafka import AIOKafkaProducer
 from tests.builders import FORT_COLLINS, LOVELAND, call_closed, call_created, next_id, unit_upsert
 from tests.conftest import LiveService, eventually, read_topic
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 
 async def _decision(client: httpx.AsyncClient, call_id: str, min_revision: int = 1) -> dict[str, Any]:
     async def probe() -> httpx.Response:

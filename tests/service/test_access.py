@@ -1,0 +1,150 @@
+"""Access control through a real server: every protected route refuses a missing or wrong-role token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from service.access import Role
+from service.broker import EmbeddedBroker
+from service.redaction import WITHHELD_CODE, is_substance_use, withhold_substance_use
+from tests.builders import call_created, next_id, unit_upsert
+from tests.conftest import LiveService, eventually, start_service, stop_service, unique_settings
+
+TOKENS = {role: f"{role.value}-token-{'x' * 20}" for role in Role}
+
+ROUTES: list[tuple[str, str, Role]] = [
+    ("POST", "/events", Role.INTEGRATION),
+    ("GET", "/calls", Role.DISPATCHER),
+    ("GET", "/calls/SOME-CALL", Role.DISPATCHER),
+    ("POST", "/calls/SOME-CALL/ack", Role.DISPATCHER),
+    ("GET", "/units", Role.DISPATCHER),
+    ("GET", "/units/SOME-UNIT", Role.DISPATCHER),
+    ("POST", "/ws/ticket", Role.DISPATCHER),
+    ("GET", "/metrics", Role.ADMIN),
+]
+"""Each protected route with a role that may use it."""
+
+ALLOWED: dict[str, set[Role]] = {
+    "/events": {Role.INTEGRATION, Role.ADMIN},
+    "/calls": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
+    "/calls/SOME-CALL": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
+    "/calls/SOME-CALL/ack": {Role.DISPATCHER, Role.ADMIN},
+    "/units": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
+    "/units/SOME-UNIT": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
+    "/ws/ticket": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
+    "/metrics": {Role.ADMIN},
+}
+
+
+@pytest.fixture(scope="module")
+async def secured(broker: EmbeddedBroker) -> AsyncIterator[LiveService]:
+    keys = ",".join(f"{role.value}:{token}" for role, token in TOKENS.items())
+    service, task = await start_service(unique_settings(broker.bootstrap, api_keys=keys))
+    async with httpx.AsyncClient(base_url=service.base_url) as client:
+
+        async def ready() -> int:
+            return (await client.get("/ready")).status_code
+
+        await eventually(ready, lambda code: code == 200, timeout=30)
+    yield service
+    await stop_service(service, task)
+
+
+def _auth(role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+@pytest.mark.parametrize(("method", "path", "_role"), ROUTES)
+async def test_no_token_or_a_bad_token_is_401(
+    secured: LiveService, method: str, path: str, _role: Role
+) -> None:
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        for headers in (
+            {},
+            {"Authorization": "Bearer not-a-known-token-at-all"},
+            {"Authorization": "Basic x"},
+        ):
+            response = await client.request(method, path, headers=headers, content=b"{}")
+            assert response.status_code == 401, (path, headers)
+            assert response.headers["www-authenticate"] == "Bearer"
+            assert response.json()["error"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(("method", "path", "_role"), ROUTES)
+@pytest.mark.parametrize("role", list(Role))
+async def test_each_role_gets_exactly_its_routes(
+    secured: LiveService, method: str, path: str, _role: Role, role: Role
+) -> None:
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        response = await client.request(method, path, headers=_auth(role), content=b"{}")
+    if role in ALLOWED[path]:
+        assert response.status_code not in (401, 403), (path, role, response.text)
+    else:
+        assert response.status_code == 403, (path, role)
+        assert response.json()["error"] == "forbidden"
+
+
+async def test_health_ready_and_docs_need_no_token(secured: LiveService) -> None:
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        for path in ("/health", "/ready", "/openapi.json"):
+            assert (await client.get(path)).status_code == 200, path
+
+
+async def test_websocket_is_refused_before_accept_without_a_valid_credential(secured: LiveService) -> None:
+    url = f"{secured.ws_url}/ws/decisions"
+    for headers in ({}, _auth(Role.INTEGRATION), {"Authorization": "Bearer nope-nope-nope-nope"}):
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(url, additional_headers=headers):
+                pass
+        assert refused.value.response.status_code == 403
+    with pytest.raises(InvalidStatus):
+        async with websockets.connect(f"{url}?ticket=forged"):
+            pass
+    with pytest.raises(InvalidStatus):
+        async with websockets.connect(
+            url, additional_headers=_auth(Role.DISPATCHER), origin="https://evil.example"
+        ):
+            pass
+
+
+async def test_a_browser_ticket_opens_the_websocket_once(secured: LiveService) -> None:
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        ticket = (await client.post("/ws/ticket", headers=_auth(Role.DISPATCHER))).json()["ticket"]
+    url = f"{secured.ws_url}/ws/decisions?ticket={ticket}"
+    async with websockets.connect(url, origin=secured.base_url):
+        pass
+    with pytest.raises(InvalidStatus):
+        async with websockets.connect(url):
+            pass
+
+
+async def test_observers_do_not_see_substance_use_details(secured: LiveService) -> None:
+    region, call_id = next_id("region"), next_id("LPD-26")
+    event = call_created(
+        call_id, region=region, nature_code="OVERDOSE", narrative="SUBJ UNRESPONSIVE AFTER FENTANYL"
+    )
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        for body in (unit_upsert(next_id("LCSO-CR"), region=region), event):
+            response = await client.post(
+                "/events", content=orjson.dumps(body), headers=_auth(Role.INTEGRATION)
+            )
+            assert response.status_code == 202
+
+        async def as_dispatcher() -> httpx.Response:
+            return await client.get(f"/calls/{call_id}", headers=_auth(Role.DISPATCHER))
+
+        full = (await eventually(as_dispatcher, lambda r: r.status_code == 200)).json()
+        observed = (await client.get(f"/calls/{call_id}", headers=_auth(Role.OBSERVER))).json()
+    assert full["triage"]["reasons"]
+    assert observed["triage"]["score"] == full["triage"]["score"]
+    assert orjson.loads(withhold_substance_use(orjson.dumps(full))) == observed
+    assert any(is_substance_use(r["code"]) for r in full["triage"]["reasons"])
+    assert WITHHELD_CODE in {r["code"] for r in observed["triage"]["reasons"]}
+    assert not any(is_substance_use(r["code"]) for r in observed["triage"]["reasons"])
+    assert "FENTANYL" not in orjson.dumps(observed).decode()
