@@ -190,10 +190,8 @@ def _slot_costs(cand: Candidates, units: IntArray, held: IntArray, options: Assi
     return costs
 
 
-def _unplaced_costs(cand: Candidates, options: AssignmentOptions) -> IntArray:
-    costs: IntArray = np.rint(cand.weight * options.unplaced_s * COST_QUANTUM).astype(np.int64) * _tie_base(
-        cand
-    )
+def _unplaced_costs(cand: Candidates) -> IntArray:
+    costs: IntArray = np.rint(cand.weight * cand.unplaced_s * COST_QUANTUM).astype(np.int64) * _tie_base(cand)
     return costs
 
 
@@ -202,7 +200,7 @@ def _check_cost_range(cand: Candidates, rows: IntArray, cols: IntArray, options:
     n, m = cand.cost_s.shape
     highest = max(
         float(np.max(cand.weight[rows] * cand.cost_s[rows, cols], initial=0.0)),
-        float(np.max(cand.weight, initial=0.0)) * options.unplaced_s,
+        float(np.max(cand.weight * cand.unplaced_s, initial=0.0)),
         options.caseload_s * float(np.max(cand.load + cand.slots, initial=0)),
     )
     if not np.isfinite(highest) or (highest * COST_QUANTUM + 1) * _tie_base(cand) * (n + m + 3) >= _SAFE_COST:
@@ -242,7 +240,7 @@ def solve_min_cost_flow(
         [
             _arc_costs(cand, rows, cols),
             _slot_costs(cand, units[slot_unit], slot_k, options),
-            _unplaced_costs(cand, options),
+            _unplaced_costs(cand),
         ]
     )
     # Constraints: every arc carries at most one call; each call sends exactly one unit of flow.
@@ -288,7 +286,7 @@ def potentials(
     arc = _arc_costs(cand, rows, cols)
     used = chosen[rows] == cols
     has_room, has_used = taken < cand.slots, taken > 0
-    queue = _unplaced_costs(cand, options)
+    queue = _unplaced_costs(cand)
     queued = np.flatnonzero(~placed)
     placed_calls = np.flatnonzero(placed)
     room, busy = unit_ids[has_room], unit_ids[has_used]

@@ -62,6 +62,9 @@ class Candidates:
     """(n, m) seconds until unit i can be at call j: remaining busy time + travel."""
     cost_s: FloatArray
     """(n, m) ETA + penalties + hysteresis + tie term; +inf where ineligible."""
+    unplaced_s: FloatArray
+    """(n,) seconds of leaving each call queued: `unplaced_s`, plus the hysteresis for a call that
+    has an incumbent, so a newcomer must gain more than that to push it back into the queue."""
     slots: IntArray
     """(m,) free slots."""
     load: IntArray
@@ -186,6 +189,9 @@ def build_candidates(
         weight=weight,
         eta_s=eta,
         cost_s=cost,
+        unplaced_s=np.array(
+            [options.unplaced_s + (options.hysteresis_s if c.incumbent_unit else 0.0) for c in ordered_calls]
+        ),
         slots=np.array([u.free_slots for u in open_units], dtype=np.int64),
         load=np.array([u.load for u in open_units], dtype=np.int64),
         call_class=call_class,
@@ -250,7 +256,7 @@ def objective(cand: Candidates, chosen: IntArray, options: AssignmentOptions) ->
     taken = np.bincount(chosen[placed], minlength=len(cand.units))
     # The k-th extra call on a unit holding `load` costs caseload_s * (load + k - 1).
     caseload = options.caseload_s * float(np.sum(taken * cand.load + taken * (taken - 1) / 2))
-    queued = float(np.sum(cand.weight[~placed])) * options.unplaced_s
+    queued = float(np.sum(cand.weight[~placed] * cand.unplaced_s[~placed]))
     return travel + caseload + queued
 
 

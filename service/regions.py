@@ -147,6 +147,14 @@ class RegionHost:
                 self._partition_of[region] = restored.partition
                 self._since_snapshot[region] = 0
 
+    def snapshot_all(self) -> list[StateRecord]:
+        """A full snapshot of every region held, to re-seed a changelog the broker lost."""
+        with self.lock:
+            return [
+                StateRecord(self._partition_of[region], region, encode_record(take_snapshot(state)))
+                for region, state in sorted(self._regions.items())
+            ]
+
     def reset(self) -> None:
         """Forget every region: the next assignment restores them from the changelog."""
         with self.lock:

@@ -20,9 +20,9 @@ from routing.plan import AssignmentOptions
 from routing.travel import HaversineTravel, TravelModel
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
-from service.kafka.changelog import ChangelogWriter
+from service.kafka.changelog import ChangelogWriter, StateRecord
 from service.kafka.codec import encode_decision
-from service.kafka.consumer import DecisionConsumer
+from service.kafka.consumer import BrokerLostLog, DecisionConsumer
 from service.kafka.publisher import Publisher, new_producer
 from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
@@ -82,11 +82,12 @@ class Runtime:
             snapshot_every=settings.snapshot_every_events,
         )
         self.producer: AIOKafkaProducer = new_producer(settings)
+        self.changelog = ChangelogWriter(self.producer, settings.topic_changelog)
         self.consumer = DecisionConsumer(
             settings,
             self.host,
             publisher=Publisher(self.producer, settings),
-            changelog=ChangelogWriter(self.producer, settings.topic_changelog),
+            changelog=self.changelog,
             metrics=self.metrics,
             on_delivered=self._delivered,
             on_restored=self._restored,
@@ -96,6 +97,8 @@ class Runtime:
         self._stopping = False
         self._producer_started = False
         self.broker_reachable = False
+        self.topics_present = False
+        """The events topic exists on the broker (it vanishes when a broker with memory storage restarts)."""
 
     async def start(self) -> None:
         """Start the pipeline in the background: the API serves (not ready) even while Kafka is down."""
@@ -121,13 +124,18 @@ class Runtime:
                 if not self._producer_started:
                     raise KafkaConnectionError("the producer has not connected yet")
                 async with asyncio.timeout(max(2.0, every_s)):
-                    await self.producer.client.fetch_all_metadata()
+                    cluster = await self.producer.client.fetch_all_metadata()
             except (KafkaError, OSError, TimeoutError):
                 if self.broker_reachable:
                     log.warning("broker %s unreachable", self.settings.kafka_bootstrap)
                 self.broker_reachable = False
+                self.topics_present = False
             else:
                 self.broker_reachable = True
+                self.topics_present = self.settings.topic_events in cluster.topics()
+                if self.consumer.running and not self.topics_present:
+                    log.error("the broker lost the events topic; re-seeding it from memory")
+                    self.consumer.request_reseed()
             await asyncio.sleep(every_s)
 
     async def _supervise(self) -> None:
@@ -137,14 +145,24 @@ class Runtime:
         consumer drops the regions and restores them from the changelog on assignment.
         """
         backoff = 0.5
+        reseed: list[StateRecord] = []
         while not self._stopping:
             try:
                 if self.settings.create_topics:
                     await ensure_topics(self.settings)
+                    self.topics_present = True
+                if reseed:
+                    await self.changelog.write(reseed)
+                    log.warning("changelog re-seeded with %d region snapshots", len(reseed))
+                    reseed = []
                 if not self._producer_started:
                     await self.producer.start()
                     self._producer_started = True
                 await self.consumer.run()
+            except BrokerLostLog as lost:
+                # Only our memory holds the state now: it goes back before consuming again.
+                self.metrics.consumer_restarts.inc()
+                reseed = lost.snapshots
             except (KafkaError, OSError, TimeoutError, TopicLayoutError) as error:
                 self.metrics.consumer_restarts.inc()
                 log.warning("pipeline failed (%r); restarting in %.1fs", error, backoff)
@@ -155,8 +173,11 @@ class Runtime:
 
     async def append_event(self, region: str, raw: bytes) -> RecordMetadata:
         """Append raw event bytes to the events topic, keyed by region; return once the broker has them."""
-        if not self._producer_started:
-            raise KafkaConnectionError(f"not connected to {self.settings.kafka_bootstrap} yet")
+        if not (self._producer_started and self.topics_present):
+            # Producing to a missing topic would let the broker auto-create it with the wrong layout.
+            raise KafkaConnectionError(
+                f"the events topic on {self.settings.kafka_bootstrap} is not available"
+            )
         async with asyncio.timeout(self.settings.append_timeout_s):
             metadata: RecordMetadata = await self.producer.send_and_wait(
                 self.settings.topic_events, raw, key=region.encode()
@@ -166,7 +187,13 @@ class Runtime:
     @property
     def ready(self) -> bool:
         task = self._consumer_task
-        return task is not None and not task.done() and self.broker_reachable and self.consumer.caught_up
+        return (
+            task is not None
+            and not task.done()
+            and self.broker_reachable
+            and self.topics_present
+            and self.consumer.caught_up
+        )
 
     def _restored(self, decisions: list[Decision]) -> None:
         """Latest decisions of restored open calls feed the read model (they were published before)."""

@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Generator
 
+import httpx
 import uvicorn
 
 from service.app import create_app
@@ -61,9 +63,11 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
                 await asyncio.sleep(0.05)
             port = server.servers[0].sockets[0].getsockname()[1]
             base = f"http://{settings.host}:{port}"
+            ready = await _until_ready(port, serving)
             print(  # noqa: T201 - the operator's first line of output
-                f"corespond ready: API {base}  docs {base}/docs  "
-                f"decisions ws://{settings.host}:{port}/ws/decisions  broker {settings.kafka_bootstrap}",
+                f"corespond {'ready' if ready else 'started (not ready yet: see /ready)'}: API {base}  "
+                f"docs {base}/docs  decisions ws://{settings.host}:{port}/ws/decisions  "
+                f"broker {settings.kafka_bootstrap}",
                 flush=True,
             )
             if demo:
@@ -81,6 +85,18 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
             if not serving.done():
                 server.should_exit = True
                 await serving
+
+
+async def _until_ready(port: int, serving: asyncio.Task[None], timeout_s: float = 60.0) -> bool:
+    """Wait until GET /ready answers 200 (Kafka reached, topics there, state caught up)."""
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
+        while time.monotonic() < deadline and not serving.done():
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/ready")).status_code == 200:
+                    return True
+            await asyncio.sleep(0.1)
+    return False
 
 
 def _request_exit(server: uvicorn.Server, sig: signal.Signals) -> None:

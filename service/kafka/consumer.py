@@ -24,14 +24,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from schemas.decisions import Decision
-from service.kafka.changelog import ChangelogWriter, restore_partition
+from service.kafka.changelog import ChangelogWriter, StateRecord, restore_partition
 from service.kafka.codec import encode_decision
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
 from service.regions import BatchOutcome, InputRecord, RegionHost, RejectedRecord
 from service.settings import Settings
 
-__all__ = ["ConsumerStalled", "DecisionConsumer"]
+__all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,17 @@ DecisionsDelivered = Callable[[list[tuple[Decision, bytes]]], None]
 
 class ConsumerStalled(KafkaError):  # type: ignore[misc]
     """Records are waiting but none arrived for too long (aiokafka #703 after a broker restart)."""
+
+
+class BrokerLostLog(KafkaError):  # type: ignore[misc]
+    """The broker came back without our topics (a broker with in-memory storage restarted).
+
+    Carries full snapshots of the state held in memory, the only copy left, to re-seed the changelog.
+    """
+
+    def __init__(self, snapshots: list[StateRecord]) -> None:
+        super().__init__(f"the events topic is gone; re-seeding {len(snapshots)} regions")
+        self.snapshots = snapshots
 
 
 class _Handover(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -82,6 +93,7 @@ class DecisionConsumer:
         self._stopping = asyncio.Event()
         self._last_progress = time.monotonic()
         self._takeover_failed: BaseException | None = None
+        self._reseed = False
         self._owned: set[int] = set()
         """Partitions whose state is restored here; records of any other partition are not processed."""
         self.caught_up = False
@@ -105,6 +117,7 @@ class DecisionConsumer:
         """Consume until `stop()`; raise on a failure the caller should answer by restarting."""
         self._host.reset()
         self._owned.clear()
+        self._reseed = False
         self._takeover_failed = None
         consumer = self._consumer = self._new_consumer()
         consumer.subscribe([self._settings.topic_events], listener=_Handover(self))
@@ -115,6 +128,9 @@ class DecisionConsumer:
                 batch = await consumer.getmany(timeout_ms=100, max_records=self._settings.max_batch_records)
                 if self._takeover_failed is not None:
                     raise ConsumerStalled("partitions were assigned but their state was not restored")
+                if self._reseed:
+                    async with self._batch_lock:
+                        raise BrokerLostLog(self._host.snapshot_all())
                 if batch:
                     async with self._batch_lock:
                         await self._handle(consumer, batch)
@@ -129,6 +145,14 @@ class DecisionConsumer:
     def stop(self) -> None:
         """Ask the loop to finish its batch in flight and leave the group."""
         self._stopping.set()
+
+    def request_reseed(self) -> None:
+        """The broker lost its log: stop after the batch in flight, carrying the state out."""
+        self._reseed = True
+
+    @property
+    def running(self) -> bool:
+        return self._consumer is not None
 
     def takeover_failed(self, error: BaseException) -> None:
         log.error("restoring assigned partitions failed: %r", error)

@@ -70,3 +70,17 @@ def test_a_call_queued_while_its_units_are_off_duty_says_so(cad: CadScript, regi
     (decision,) = cad.decide(region, at=1)
     assert decision.assignment.status is AssignmentStatus.QUEUED
     assert decision.assignment.reason == "no_unit_on_duty"
+
+
+def test_an_equally_urgent_newcomer_does_not_push_a_recommended_call_back_into_the_queue(
+    cad: CadScript, region: RegionState
+) -> None:
+    cad.feed(region, cad.unit_upsert("LCSO-CR1"), cad.call_created("C1"))
+    (first,) = cad.decide(region, at=1)
+    assert first.assignment.unit_id == "LCSO-CR1"
+    cad.feed(region, cad.call_created("C2", at=60))
+    (second,) = cad.decide(region, at=61)
+    assert second.call_id == "C2"
+    assert second.assignment.status is AssignmentStatus.QUEUED
+    assert region.calls["C1"].placement is not None
+    assert region.calls["C1"].placement.unit_id == "LCSO-CR1"
