@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema bench-routing bench-routing-smoke clean
+.PHONY: install run test lint typecheck unit schema bench-routing bench-routing-smoke chaos fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ bench-routing: install
 
 bench-routing-smoke: install
 	$(BIN)/python -m benchmarks.routing_bench --smoke
+
+## chaos: kill -9 the service 20 times under 500 events/s, then check the history (benchmarks/results/chaos.json)
+chaos: install
+	$(BIN)/python -m benchmarks.chaos --kills 20 --rate 500 --seconds 120
+
+## fuzz: ~10,000 schemathesis cases against the API from its OpenAPI spec
+fuzz: install
+	$(BIN)/python -m benchmarks.fuzz --examples 1000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

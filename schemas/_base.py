@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-__all__ = ["ContractModel", "Identifier", "Latitude", "Longitude", "Token"]
+__all__ = ["WHOLE", "ContractModel", "Identifier", "Latitude", "Longitude", "Token"]
 
 
 class ContractModel(BaseModel):
@@ -36,3 +36,15 @@ Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"
 
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, description="WGS84 degrees")]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, description="WGS84 degrees")]
+
+
+def _whole(value: object) -> object:
+    """JSON has one number type: 2.0 is the integer 2 (JSON Schema agrees); 2.5 and "2" are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WHOLE = BeforeValidator(_whole)
+"""Marks an integer field of the contract, after its constraints: `Annotated[int, Field(ge=1), WHOLE]`
+accepts integral JSON numbers such as `2.0` as `2` (and keeps `minimum` in the JSON Schema)."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
-from schemas._base import ContractModel, Identifier, Token
+from schemas._base import WHOLE, ContractModel, Identifier, Token
 from schemas.events import AckAction
 from schemas.geo import GeoPoint
 from schemas.units import ResponseModel, Shift, UnitStatus
@@ -28,7 +28,7 @@ class AckRequest(ContractModel):
 
     action: AckAction
     unit_id: Identifier | None = Field(default=None, description="Required for override.")
-    revision: Annotated[int, Field(ge=1)] | None = Field(
+    revision: Annotated[int, Field(ge=1), WHOLE] | None = Field(
         default=None, description="The revision the dispatcher saw; a stale accept is refused."
     )
 

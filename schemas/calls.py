@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from schemas._base import ContractModel, Identifier, Token
+from schemas._base import WHOLE, ContractModel, Identifier, Token
 from schemas.geo import CallLocation
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 
 NatureCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Narrative = Annotated[str, StringConstraints(max_length=8192)]
-Priority = Annotated[int, Field(ge=1, le=5, description="1 is most urgent")]
+Priority = Annotated[int, Field(ge=1, le=5, description="1 is most urgent"), WHOLE]
 Flags = Annotated[list[Token], Field(max_length=32)]
 
 KNOWN_FLAGS: frozenset[str] = frozenset(
@@ -54,7 +54,7 @@ class Disposition(StrEnum):
 
 
 class PremiseHistory(ContractModel):
-    bh_calls_12m: Annotated[int, Field(ge=0, le=100_000)]
+    bh_calls_12m: Annotated[int, Field(ge=0, le=100_000), WHOLE]
 
 
 class NewCall(ContractModel):

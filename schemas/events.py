@@ -12,14 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
-from schemas._base import ContractModel, Identifier
+from schemas._base import WHOLE, ContractModel, Identifier
 from schemas.calls import CallClosure, CallUpdate, NewCall
 from schemas.units import UnitPosition, UnitRoster, UnitStatusChange
 
 __all__ = [
     "EVENT_ADAPTER",
+    "INPUT_ADAPTER",
     "AckAction",
     "CadEvent",
+    "CadInput",
     "CallAck",
     "CallAcknowledged",
     "CallClosed",
@@ -109,7 +111,7 @@ class CallAck(ContractModel):
     call_id: Identifier
     action: AckAction
     unit_id: Identifier | None = None
-    revision: Annotated[int, Field(ge=1)] | None = None
+    revision: Annotated[int, Field(ge=1), WHOLE] | None = None
     principal: Identifier
 
     @model_validator(mode="after")
@@ -127,6 +129,14 @@ class CallAcknowledged(EventBase):
     def subject_id(self) -> str:
         return self.ack.call_id
 
+
+CadInput = Annotated[
+    CallCreated | CallUpdated | CallClosed | UnitUpserted | UnitStatusChanged | UnitLocationChanged,
+    Field(discriminator="type"),
+]
+"""The six event types of contract v1: what CAD integrations send (Kafka or POST /events)."""
+
+INPUT_ADAPTER: TypeAdapter[CadInput] = TypeAdapter(CadInput)
 
 CadEvent = Annotated[
     CallCreated

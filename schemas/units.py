@@ -8,7 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from schemas._base import ContractModel, Identifier, Token
+from schemas._base import WHOLE, ContractModel, Identifier, Token
 from schemas.geo import GeoPoint
 
 __all__ = ["ResponseModel", "Shift", "UnitPosition", "UnitRoster", "UnitStatus", "UnitStatusChange"]
@@ -53,7 +53,7 @@ class UnitRoster(ContractModel):
     unit_id: Identifier
     agency: Identifier
     model: ResponseModel
-    capacity: Annotated[int, Field(ge=1, le=16)]
+    capacity: Annotated[int, Field(ge=1, le=16), WHOLE]
     can_transport: bool
     jurisdictions: Annotated[list[Identifier], Field(min_length=1, max_length=64)]
     shift: Shift

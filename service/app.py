@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from schemas.api import AckRequest
-from schemas.events import EVENT_ADAPTER
+from schemas.api import AckRequest, ErrorBody
+from schemas.events import INPUT_ADAPTER
 from service.clock import Clock
 from service.http import calls, events, ops, units
 from service.http.auth import Authenticator
@@ -61,16 +61,25 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the request bodies that the routes validate from raw JSON themselves."""
+    """FastAPI's schema, plus the request bodies that the routes validate from raw JSON themselves,
+    with every 422 described as what the service sends: an `ErrorBody`, not FastAPI's default."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     spec = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
     components = spec.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in (
-        ("CadEvent", EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")),
+        ("CadEvent", INPUT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")),
         ("AckRequest", AckRequest.model_json_schema(ref_template="#/components/schemas/{model}")),
     ):
         components.update(schema.pop("$defs", {}))
         components[name] = schema
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    for operation in (op for item in spec["paths"].values() for op in item.values()):
+        unprocessable = operation.get("responses", {}).get("422")
+        if unprocessable is not None:
+            unprocessable["content"] = {"application/json": {"schema": error_body}}
+    components.setdefault("ErrorBody", ErrorBody.model_json_schema())
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
     app.openapi_schema = spec
     return spec

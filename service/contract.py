@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from schemas.api import AckRequest, ErrorBody, EventReceipt, UnitView
 from schemas.decisions import Decision
-from schemas.events import EVENT_ADAPTER
+from schemas.events import INPUT_ADAPTER
 
 __all__ = ["json_schemas", "write_json_schemas"]
 
@@ -18,7 +18,7 @@ __all__ = ["json_schemas", "write_json_schemas"]
 def json_schemas() -> dict[str, dict[str, Any]]:
     """File stem -> JSON Schema, for every message integrators exchange with the service."""
     return {
-        "cad-event": EVENT_ADAPTER.json_schema(),
+        "cad-event": INPUT_ADAPTER.json_schema(),
         "decision": Decision.model_json_schema(),
         "ack-request": AckRequest.model_json_schema(),
         "event-receipt": EventReceipt.model_json_schema(),

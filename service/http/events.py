@@ -6,7 +6,7 @@ from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Request
 
 from schemas.api import ErrorBody, EventReceipt
-from schemas.events import EVENT_ADAPTER
+from schemas.events import INPUT_ADAPTER
 from service.http.body import json_body_spec, read_json
 from service.http.deps import EventWriter, RuntimeDep
 from service.http.errors import AUTH_ERRORS, ApiError
@@ -35,9 +35,7 @@ async def post_event(request: Request, runtime: RuntimeDep, _: EventWriter) -> E
     confirm in time: the event may still land, and sending it again with the same `event_id` is safe
     (an event id is applied once).
     """
-    event, raw = await read_json(request, EVENT_ADAPTER, runtime.settings.max_event_bytes, "invalid_event")
-    if event.type == "call.acknowledged":
-        raise ApiError(422, "invalid_event", "acks are made with POST /calls/{call_id}/ack")
+    event, raw = await read_json(request, INPUT_ADAPTER, runtime.settings.max_event_bytes, "invalid_event")
     try:
         metadata = await runtime.append_event(event.region, raw)
     except (KafkaError, TimeoutError) as error:
