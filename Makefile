@@ -46,7 +46,7 @@ bench-routing-smoke: install
 
 ## chaos: kill -9 the service 20 times under 500 events/s, then check the history (benchmarks/results/chaos.json)
 chaos: install
-	$(BIN)/python -m benchmarks.chaos --kills 20 --rate 500 --seconds 120
+	$(BIN)/python -m benchmarks.chaos --kills 20 --rate 500 --seconds 300
 
 ## fuzz: ~10,000 schemathesis cases against the API from its OpenAPI spec
 fuzz: install
