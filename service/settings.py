@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         default=10, description="Broker-side wait for a fetch; end-to-end latency follows it."
     )
     max_batch_records: Positive = 2000
+    batch_window_ms: Annotated[int, Field(ge=0, le=200)] = Field(
+        default=5,
+        description="After the first record of a batch, wait this long for more: a surge is decided in one "
+        "solve. Adds at most this much latency; the broker-side fetch wait groups records as well.",
+    )
     producer_linger_ms: Annotated[int, Field(ge=0, le=1000)] = 2
     max_event_bytes: Annotated[int, Field(ge=1024, le=10 * 1024 * 1024)] = 64 * 1024
 

@@ -125,7 +125,7 @@ class DecisionConsumer:
         self._last_progress = time.monotonic()
         try:
             while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=100, max_records=self._settings.max_batch_records)
+                batch = await self._micro_batch(consumer)
                 if self._takeover_failed is not None:
                     raise ConsumerStalled("partitions were assigned but their state was not restored")
                 if self._reseed:
@@ -141,6 +141,19 @@ class DecisionConsumer:
             self._consumer = None
             with contextlib.suppress(KafkaError):
                 await consumer.stop()
+
+    async def _micro_batch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[object]]:
+        """What arrives within `batch_window_ms` of the first record, decided together in one solve."""
+        limit = self._settings.max_batch_records
+        batch: dict[TopicPartition, list[object]] = await consumer.getmany(timeout_ms=100, max_records=limit)
+        window_end = time.monotonic() + self._settings.batch_window_ms / 1000.0
+        count = sum(len(records) for records in batch.values())
+        while batch and count < limit and (left_ms := (window_end - time.monotonic()) * 1000.0) >= 1.0:
+            more = await consumer.getmany(timeout_ms=int(left_ms), max_records=limit - count)
+            for tp, records in more.items():
+                batch.setdefault(tp, []).extend(records)
+                count += len(records)
+        return batch
 
     def stop(self) -> None:
         """Ask the loop to finish its batch in flight and leave the group."""
