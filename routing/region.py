@@ -296,7 +296,7 @@ def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id
     if call is None or call.closed:
         return Applied.STALE
     changed = _set_fields(call, update, at)
-    if update.narrative_append:
+    if update.narrative_append and all(a[1] != event_id for a in call.appends):
         call.appends.append((at, event_id, update.narrative_append))
         call.appends.sort(key=lambda a: (a[0], a[1]))
         changed = True

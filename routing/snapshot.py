@@ -8,37 +8,36 @@ those before any use, so they are not worth a record each. A full snapshot carri
 Replaying the latest full snapshot and the deltas after it, in order, rebuilds exactly the state
 that produced them; entity records are whole, so applying one twice changes nothing.
 
+A record larger than the broker takes is written in parts. Entities come first and ids last, so an
+event id is never persisted before the state it produced: a crash between parts leaves, at worst,
+entities already updated for events that will be applied again (and are idempotent). A snapshot
+replaces a region only once all its parts are read; an incomplete one is ignored.
+
 Plain data in and out: bytes are produced and read here, but nothing is sent or stored.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from routing.region import CallState, RegionState, UnitState
+from routing.region import CallState, RegionState, UnitState, reindex
 from schemas.decisions import Decision
 
-__all__ = [
-    "RegionRecord",
-    "apply_record",
-    "decided_in",
-    "decode_record",
-    "encode_record",
-    "take_delta",
-    "take_snapshot",
-]
+__all__ = ["Rebuilder", "RegionRecord", "encode_parts", "take_delta", "take_snapshot"]
 
 FORMAT_VERSION = 1
+_ENTITY_FIELDS = ("calls", "forgotten", "units")
+_ID_FIELDS = ("closed_ids", "event_ids")
 
 
 @dataclass(slots=True)
 class RegionRecord:
-    """One persisted change of a region: a full snapshot or a delta."""
+    """One persisted change of a region (a snapshot or a delta), or one part of it."""
 
     kind: Literal["snapshot", "delta"]
     region: str
@@ -49,13 +48,22 @@ class RegionRecord:
     event_ids: list[str] = field(default_factory=list)
     """Event ids applied, oldest first (a snapshot carries the whole dedupe window)."""
     decided: list[str] = field(default_factory=list)
-    """Calls whose decision changed in the batch this delta records."""
+    """Calls whose decision changed in the batch this record closes (last part only)."""
     closed_ids: list[str] = field(default_factory=list)
     """Snapshot only: the remembered closed calls, oldest first."""
+    part: int = 1
+    parts: int = 1
     version: int = FORMAT_VERSION
 
 
 _RECORD = TypeAdapter(RegionRecord)
+_ITEM: dict[str, TypeAdapter[Any]] = {
+    "calls": TypeAdapter(CallState),
+    "forgotten": TypeAdapter(CallState),
+    "units": TypeAdapter(UnitState),
+    "closed_ids": TypeAdapter(str),
+    "event_ids": TypeAdapter(str),
+}
 
 
 def take_delta(state: RegionState) -> RegionRecord | None:
@@ -93,27 +101,121 @@ def take_snapshot(state: RegionState) -> RegionRecord:
     return record
 
 
-def apply_record(states: dict[str, RegionState], record: RegionRecord) -> RegionState:
-    """Fold one record into the region states being rebuilt; return the region's state."""
-    if record.kind == "snapshot" or record.region not in states:
-        state = states[record.region] = RegionState(record.region)
+def encode_parts(record: RegionRecord, max_bytes: int) -> list[bytes]:
+    """The record as one or more encoded parts of at most about `max_bytes` each."""
+    whole = _RECORD.dump_json(record)
+    if len(whole) <= max_bytes:
+        return [whole]
+    budget = max(1024, max_bytes - 1024)
+    parts: list[dict[str, list[Any]]] = [{}]
+    used = 0
+    for name in (*_ENTITY_FIELDS, *_ID_FIELDS):
+        if name == _ID_FIELDS[0] and parts[-1]:
+            parts.append({})  # ids never share a part with entities: they are written after all of them
+            used = 0
+        adapter = _ITEM[name]
+        for item in getattr(record, name):
+            size = len(adapter.dump_json(item)) + 1
+            if used + size > budget and parts[-1]:
+                parts.append({})
+                used = 0
+            parts[-1].setdefault(name, []).append(item)
+            used += size
+    last = len(parts)
+    return [
+        _RECORD.dump_json(
+            RegionRecord(
+                kind=record.kind,
+                region=record.region,
+                calls=lists.get("calls", []),
+                units=lists.get("units", []),
+                forgotten=lists.get("forgotten", []),
+                event_ids=lists.get("event_ids", []),
+                closed_ids=lists.get("closed_ids", []),
+                decided=record.decided if n == last else [],
+                part=n,
+                parts=last,
+            )
+        )
+        for n, lists in enumerate(parts, start=1)
+    ]
+
+
+class Rebuilder:
+    """Folds records, in log order, back into region states; knows each region's last decisions."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, RegionState] = {}
+        self._staged: dict[str, list[RegionRecord]] = {}
+        self._batch_forgotten: dict[str, dict[str, CallState]] = {}
+        self._last_decided: dict[str, list[Decision]] = {}
+
+    def add(self, raw: bytes) -> None:
+        record = _RECORD.validate_json(raw)
         if record.kind == "snapshot":
-            state.closed_ids = deque(record.closed_ids)
-            state.closed_lookup = set(record.closed_ids)
-    else:
-        state = states[record.region]
-    for call in record.calls:
-        state.calls[call.call_id] = call
-    for unit in record.units:
-        state.units[unit.unit_id] = unit
-    for call in record.forgotten:
-        state.calls.pop(call.call_id, None)
-        if call.call_id not in state.closed_lookup:
+            self._add_snapshot_part(record)
+        else:
+            self._apply(record)
+
+    def finish(self) -> dict[str, RegionState]:
+        """The rebuilt states, with their derived indexes; incomplete snapshots are ignored."""
+        for state in self.states.values():
+            reindex(state)
+        return self.states
+
+    def republish(self) -> list[Decision]:
+        """The decisions of each region's last complete record, by region then call id."""
+        return [d for region in sorted(self._last_decided) for d in self._last_decided[region]]
+
+    def _add_snapshot_part(self, record: RegionRecord) -> None:
+        staged = self._staged.setdefault(record.region, [])
+        if record.part == 1:
+            staged.clear()
+        elif not staged or staged[-1].part != record.part - 1:
+            return  # a part whose predecessors are missing: an interrupted snapshot
+        staged.append(record)
+        if record.part == record.parts:
+            self.states.pop(record.region, None)
+            self._batch_forgotten.pop(record.region, None)
+            for part in staged:
+                self._apply(part)
+            staged.clear()
+
+    def _apply(self, record: RegionRecord) -> None:
+        state = self.states.get(record.region)
+        if state is None:
+            state = self.states[record.region] = RegionState(record.region)
+        if record.closed_ids:
+            state.closed_ids.extend(record.closed_ids)
+            state.closed_lookup.update(record.closed_ids)
+        for call in record.calls:
             state.calls[call.call_id] = call
-            state.forget_closed(call.call_id)
-    _remember(state.seen, record.event_ids, state.dedupe_window)
-    state.journal.clear()
-    return state
+        for unit in record.units:
+            state.units[unit.unit_id] = unit
+        forgotten = self._batch_forgotten.setdefault(record.region, {})
+        for call in record.forgotten:
+            forgotten[call.call_id] = call
+            state.calls.pop(call.call_id, None)
+            # A snapshot's closed ids already list its forgotten calls (maybe in a later part).
+            if record.kind == "delta" and call.call_id not in state.closed_lookup:
+                state.calls[call.call_id] = call
+                state.forget_closed(call.call_id)
+        _remember(state.seen, record.event_ids, state.dedupe_window)
+        state.journal.clear()
+        if record.part == record.parts:
+            self._last_decided[record.region] = _decisions(state, forgotten, record.decided)
+            forgotten.clear()
+
+
+def _decisions(
+    state: RegionState, forgotten: dict[str, CallState], call_ids: Iterable[str]
+) -> list[Decision]:
+    found = []
+    for call_id in sorted(call_ids):
+        call = state.calls.get(call_id) or forgotten.get(call_id)
+        if call is not None and call.published is not None:
+            found.append(call.published)
+    return found
 
 
 def _remember(seen: OrderedDict[str, None], event_ids: Iterable[str], window: int) -> None:
@@ -121,18 +223,3 @@ def _remember(seen: OrderedDict[str, None], event_ids: Iterable[str], window: in
         seen[event_id] = None
     while len(seen) > window:
         seen.popitem(last=False)
-
-
-def decided_in(record: RegionRecord) -> list[Decision]:
-    """The decisions a delta recorded as new, from the calls it carries, ordered by call id."""
-    wanted = set(record.decided)
-    calls = [c for c in (*record.calls, *record.forgotten) if c.call_id in wanted and c.published is not None]
-    return [c.published for c in sorted(calls, key=lambda c: c.call_id) if c.published is not None]
-
-
-def encode_record(record: RegionRecord) -> bytes:
-    return _RECORD.dump_json(record)
-
-
-def decode_record(raw: bytes) -> RegionRecord:
-    return _RECORD.validate_json(raw)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from routing.epoch import Policy, decide
 from routing.errors import EventRejected
 from routing.region import RegionState, UnitState, apply_event
-from routing.snapshot import RegionRecord, encode_record, take_delta, take_snapshot
+from routing.snapshot import RegionRecord, encode_parts, take_delta, take_snapshot
 from schemas.decisions import Decision
 from service.clock import Clock
 from service.kafka.changelog import RestoredPartition, StateRecord
@@ -63,12 +63,14 @@ class RegionHost:
         max_event_bytes: int,
         max_future_skew_s: float,
         snapshot_every: int,
+        max_state_record_bytes: int,
     ) -> None:
         self._policy = policy
         self._clock = clock
         self._max_event_bytes = max_event_bytes
         self._max_future_skew_s = max_future_skew_s
         self._snapshot_every = snapshot_every
+        self._max_state_record_bytes = max_state_record_bytes
         self._regions: dict[str, RegionState] = {}
         self._partition_of: dict[str, int] = {}
         self._since_snapshot: dict[str, int] = {}
@@ -87,9 +89,7 @@ class RegionHost:
             for region in sorted(touched):
                 state = touched[region]
                 outcome.decisions.extend(decide(state, now, self._policy))
-                outcome.state_records.append(
-                    StateRecord(self._partition_of[region], region, encode_record(self._record_of(state)))
-                )
+                outcome.state_records.extend(self._state_records(state, self._record_of(state)))
         return outcome
 
     def _apply(self, record: InputRecord, outcome: BatchOutcome) -> RegionState | None:
@@ -132,6 +132,13 @@ class RegionHost:
         outcome.rejected.append(RejectedRecord(record, rejection))
         outcome.outcomes["rejected"] += 1
 
+    def _state_records(self, state: RegionState, record: RegionRecord) -> list[StateRecord]:
+        partition = self._partition_of[state.region]
+        return [
+            StateRecord(partition, state.region, payload)
+            for payload in encode_parts(record, self._max_state_record_bytes)
+        ]
+
     def _record_of(self, state: RegionState) -> RegionRecord:
         if self._since_snapshot.get(state.region, 0) >= self._snapshot_every:
             self._since_snapshot[state.region] = 0
@@ -151,8 +158,9 @@ class RegionHost:
         """A full snapshot of every region held, to re-seed a changelog the broker lost."""
         with self.lock:
             return [
-                StateRecord(self._partition_of[region], region, encode_record(take_snapshot(state)))
-                for region, state in sorted(self._regions.items())
+                record
+                for _, state in sorted(self._regions.items())
+                for record in self._state_records(state, take_snapshot(state))
             ]
 
     def reset(self) -> None:

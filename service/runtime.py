@@ -80,6 +80,7 @@ class Runtime:
             max_event_bytes=settings.max_event_bytes,
             max_future_skew_s=settings.max_future_skew_s,
             snapshot_every=settings.snapshot_every_events,
+            max_state_record_bytes=settings.max_state_record_bytes,
         )
         self.producer: AIOKafkaProducer = new_producer(settings)
         self.changelog = ChangelogWriter(self.producer, settings.topic_changelog)

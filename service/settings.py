@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         default=10_000,
         description="Consumer group session timeout: how long a dead instance holds partitions.",
     )
+    max_state_record_bytes: Annotated[int, Field(ge=16 * 1024, le=64 * 1024 * 1024)] = Field(
+        default=900_000,
+        description="Changelog records are split into parts of at most about this size (under the "
+        "broker's message.max.bytes, 1 MB by default).",
+    )
     stall_timeout_s: Annotated[float, Field(gt=0)] = Field(
         default=15.0, description="Records waiting with none consumed for this long restart the consumer."
     )

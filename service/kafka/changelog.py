@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from routing.region import RegionState, reindex
-from routing.snapshot import RegionRecord, apply_record, decided_in, decode_record
+from routing.region import RegionState
+from routing.snapshot import Rebuilder
 from schemas.decisions import Decision
 
 __all__ = ["ChangelogWriter", "RestoredPartition", "StateRecord", "restore_partition"]
@@ -78,23 +78,20 @@ async def restore_partition(
     try:
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
-        last: dict[str, RegionRecord] = {}
+        rebuilder = Rebuilder()
         deadline = time.monotonic() + timeout_s
         while True:
             batch = await consumer.getmany(tp, timeout_ms=100, max_records=2000)
             for message in batch.get(tp, []):
-                record = decode_record(message.value)
-                apply_record(restored.states, record)
-                last[record.region] = record
+                rebuilder.add(message.value)
                 restored.records += 1
             highwater = consumer.highwater(tp)
             if highwater is not None and await consumer.position(tp) >= highwater:
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"changelog {topic}/{partition} not read to its end within {timeout_s}s")
-        for state in restored.states.values():
-            reindex(state)
-        restored.republish = [d for region in sorted(last) for d in decided_in(last[region])]
+        restored.states = rebuilder.finish()
+        restored.republish = rebuilder.republish()
     finally:
         await consumer.stop()
     return restored

@@ -22,7 +22,10 @@ def new_producer(settings: Settings) -> AIOKafkaProducer:
         acks="all",
         linger_ms=settings.producer_linger_ms,
         enable_idempotence=False,
-        max_request_size=max(1_048_576, settings.max_event_bytes * 2),
+        # Changelog parts are split under max_state_record_bytes; the last one also lists decided calls.
+        max_request_size=max(
+            1_048_576, settings.max_event_bytes * 2, settings.max_state_record_bytes + 262_144
+        ),
     )
 
 
