@@ -132,11 +132,20 @@ def test_optional_call_fields_may_be_left_out() -> None:
     assert (event.call.narrative, event.call.flags, event.call.caller_type) == ("", [], None)
 
 
-@pytest.mark.parametrize("priority", ["1", 1.0, True])
+@pytest.mark.parametrize("priority", ["1", 1.5, True])
 def test_a_priority_of_the_wrong_type_is_rejected(priority: object) -> None:
     errors = rejection(variant("call.created", ("call", "priority"), priority))
 
     assert [loc for _, loc in errors] == [("call.created", "call", "priority")]
+
+
+def test_an_integral_json_number_is_an_integer() -> None:
+    """JSON has one number type and JSON Schema calls 2.0 an integer; the contract agrees."""
+    event = EVENT_ADAPTER.validate_json(orjson.dumps(variant("call.created", ("call", "priority"), 2.0)))
+
+    assert event.type == "call.created"
+    assert event.call.priority == 2
+    assert isinstance(event.call.priority, int)
 
 
 @pytest.mark.parametrize("priority", [0, 6, -1])
