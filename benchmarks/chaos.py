@@ -204,36 +204,52 @@ async def run_chaos(
         "CORESPOND_CONSUMER_GROUP": f"chaos-{tag}",
         "CORESPOND_INSTANCE_ID": f"chaos-{tag}-1",
         "CORESPOND_TOPIC_PARTITIONS": "2",
-        "CORESPOND_LOG_LEVEL": "WARNING",
+        "CORESPOND_LOG_LEVEL": os.environ.get("CORESPOND_LOG_LEVEL", "WARNING"),
     }
-    rng = random.Random(seed)
     service = _Service(env, free_port(), workdir / f"chaos-{tag}.log")
     result = ChaosResult(kills=0, events_sent=0, seconds=seconds)
     async with httpx.AsyncClient(timeout=5) as client:
         await service.start()
-        await service.wait_ready(client)
-        producing = asyncio.create_task(
-            _produce(bootstrap, topics["CORESPOND_TOPIC_EVENTS"], rate, seconds, seed, poison_every)
-        )
-        while result.kills < kills and not producing.done():
-            target = rng.uniform(20, 120)
-            # Polling another process's metrics: there is no event to await across processes.
-            while await service.decisions_published(client) < target and not producing.done():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            if producing.done():
-                break
-            killed_at = time.monotonic()
-            await service.kill()
-            result.kills += 1
-            await service.start()
+        try:
             await service.wait_ready(client)
-            result.restart_s.append(time.monotonic() - killed_at)
-            print(f"kill {result.kills}/{kills}: ready again in {result.restart_s[-1]:.1f}s", file=sys.stderr)
-        result.events_sent, poison = await producing
-        await service.wait_ready(client)
-        result.report = await _settled_history(bootstrap, topics, poison)
-        await service.terminate()
+            producing = asyncio.create_task(
+                _produce(bootstrap, topics["CORESPOND_TOPIC_EVENTS"], rate, seconds, seed, poison_every)
+            )
+            await _kill_repeatedly(service, client, producing, kills, random.Random(seed), result)
+            result.events_sent, poison = await producing
+            await service.wait_ready(client)
+            result.report = await _settled_history(bootstrap, topics, poison)
+            await service.terminate()
+        finally:
+            if service.process is not None and service.process.returncode is None:
+                service.process.kill()
+                await service.process.wait()
     return result
+
+
+async def _kill_repeatedly(
+    service: _Service,
+    client: httpx.AsyncClient,
+    producing: asyncio.Task[tuple[int, set[bytes]]],
+    kills: int,
+    rng: random.Random,
+    result: ChaosResult,
+) -> None:
+    """SIGKILL the service each time it has published a random number of decisions; restart it."""
+    while result.kills < kills and not producing.done():
+        target = rng.uniform(20, 120)
+        # Polling another process's metrics: there is no event to await across processes.
+        while await service.decisions_published(client) < target and not producing.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if producing.done():
+            return
+        killed_at = time.monotonic()
+        await service.kill()
+        result.kills += 1
+        await service.start()
+        await service.wait_ready(client)
+        result.restart_s.append(time.monotonic() - killed_at)
+        print(f"kill {result.kills}/{kills}: ready again in {result.restart_s[-1]:.1f}s", file=sys.stderr)
 
 
 async def _settled_history(bootstrap: str, topics: dict[str, str], poison: set[bytes]) -> HistoryReport:

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         "broker's message.max.bytes, 1 MB by default).",
     )
     stall_timeout_s: Annotated[float, Field(gt=0)] = Field(
-        default=15.0, description="Records waiting with none consumed for this long restart the consumer."
+        default=60.0, description="Records waiting with none consumed for this long restart the consumer."
     )
     max_future_skew_s: Annotated[float, Field(ge=0)] = Field(
         default=300.0,
