@@ -40,6 +40,33 @@ async def eventually(
     return result
 
 
+async def until_ready(client: httpx.AsyncClient, timeout: float = 30.0) -> None:
+    """Wait until the service behind `client` answers GET /ready with 200."""
+
+    async def status() -> int:
+        try:
+            return (await client.get("/ready")).status_code
+        except httpx.HTTPError:
+            return 0
+
+    await eventually(status, lambda code: code == 200, timeout=timeout)
+
+
+async def latest_decision(
+    client: httpx.AsyncClient, call_id: str, revision: int = 1, timeout: float = 20.0
+) -> dict[str, Any]:
+    """GET /calls/{call_id} once it shows at least `revision`."""
+
+    async def probe() -> httpx.Response:
+        return await client.get(f"/calls/{call_id}")
+
+    response = await eventually(
+        probe, lambda r: r.status_code == 200 and r.json()["revision"] >= revision, timeout=timeout
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
 @pytest.fixture(scope="session")
 def broker() -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker() as running:
@@ -99,11 +126,7 @@ async def live_service(broker: EmbeddedBroker) -> AsyncIterator[LiveService]:
     """A real uvicorn server running the whole app against the session broker, ready to serve."""
     service, task = await start_service(unique_settings(broker.bootstrap))
     async with httpx.AsyncClient(base_url=service.base_url) as client:
-
-        async def ready() -> int:
-            return (await client.get("/ready")).status_code
-
-        await eventually(ready, lambda code: code == 200, timeout=30)
+        await until_ready(client)
     yield service
     await stop_service(service, task)
 

@@ -15,7 +15,7 @@ import websockets
 
 from service.broker import free_port
 from tests.builders import FORT_COLLINS, LOVELAND, call_created, next_id, unit_upsert
-from tests.conftest import eventually, read_topic
+from tests.conftest import eventually, read_topic, until_ready
 
 
 def _children(pid: int) -> list[int]:
@@ -68,11 +68,7 @@ async def _scenario(process: subprocess.Popen[bytes], port: int, tmp_path: Path)
         assert brokers, "the embedded broker runs as a child of the service"
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base) as client:
-
-            async def ready() -> int:
-                return (await client.get("/ready")).status_code
-
-            await eventually(ready, lambda code: code == 200, timeout=30)
+            await until_ready(client)
             units = ["LCSO-CR1", "LPD-CR1", "EPPD-CR1"]
             call_id = next_id("LPD-26")
             async with websockets.connect(f"ws://127.0.0.1:{port}/ws/decisions") as ws:

@@ -19,7 +19,7 @@ from benchmarks.chaos import read_topic_to_end, run_chaos
 from benchmarks.history import check_history
 from service.broker import EmbeddedBroker, free_port
 from tests.builders import call_closed, call_created, next_id, unit_upsert
-from tests.conftest import eventually, start_service, stop_service, unique_settings
+from tests.conftest import eventually, latest_decision, start_service, stop_service, unique_settings
 
 
 async def test_kill_9_under_load_loses_nothing_and_decides_nothing_twice(
@@ -51,17 +51,6 @@ async def _post(client: httpx.AsyncClient, event: dict[str, Any]) -> int:
     return (await client.post("/events", content=orjson.dumps(event))).status_code
 
 
-async def _decided(client: httpx.AsyncClient, call_id: str, revision: int = 1) -> dict[str, Any]:
-    async def probe() -> httpx.Response:
-        return await client.get(f"/calls/{call_id}")
-
-    response = await eventually(
-        probe, lambda r: r.status_code == 200 and r.json()["revision"] >= revision, timeout=20
-    )
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def test_a_hung_broker_makes_the_service_unready_then_it_catches_up(own_broker: EmbeddedBroker) -> None:
     settings = unique_settings(own_broker.bootstrap, append_timeout_s=1.5, stall_timeout_s=10)
     region, unit_id = next_id("region"), next_id("LCSO-CR")
@@ -72,7 +61,7 @@ async def test_a_hung_broker_makes_the_service_unready_then_it_catches_up(own_br
             await eventually(lambda: _status(client, "/ready"), lambda code: code == 200, timeout=30)
             assert await _post(client, unit_upsert(unit_id, region=region, capacity=2)) == 202
             assert await _post(client, call_created(first, region=region)) == 202
-            before = await _decided(client, first)
+            before = await latest_decision(client, first)
 
             assert own_broker.pid is not None
             os.kill(own_broker.pid, signal.SIGSTOP)
@@ -89,8 +78,8 @@ async def test_a_hung_broker_makes_the_service_unready_then_it_catches_up(own_br
             await eventually(lambda: _status(client, "/ready"), lambda code: code == 200, timeout=60)
             assert await _post(client, during) == 202, "resending with the same event id is safe"
             assert await _post(client, call_closed(first, region=region)) == 202
-            assert (await _decided(client, second))["assignment"]["unit_id"] == unit_id
-            assert (await _decided(client, first, revision=2))["call_status"] == "closed"
+            assert (await latest_decision(client, second))["assignment"]["unit_id"] == unit_id
+            assert (await latest_decision(client, first, revision=2))["call_status"] == "closed"
             assert (await client.get(f"/calls/{first}")).json()["revision"] == before["revision"] + 1
     finally:
         await stop_service(service, task)
@@ -116,7 +105,7 @@ async def test_a_broker_restarted_empty_gets_the_state_back_and_the_stream_goes_
             await eventually(lambda: _status(client, "/ready"), lambda code: code == 200, timeout=30)
             assert await _post(client, unit_upsert(unit_id, region=region, capacity=1)) == 202
             assert await _post(client, call_created(first, region=region)) == 202
-            assert (await _decided(client, first))["assignment"]["unit_id"] == unit_id
+            assert (await latest_decision(client, first))["assignment"]["unit_id"] == unit_id
 
             broker.stop()
             await eventually(lambda: _status(client, "/ready"), lambda code: code == 503, timeout=10)
@@ -127,10 +116,10 @@ async def test_a_broker_restarted_empty_gets_the_state_back_and_the_stream_goes_
             units = (await client.get("/units", params={"region": region})).json()
             assert [u["unit_id"] for u in units] == [unit_id], "the state came back from memory"
             assert await _post(client, call_created(second, region=region)) == 202
-            queued = await _decided(client, second)
+            queued = await latest_decision(client, second)
             assert queued["assignment"]["status"] == "queued", "the unit still holds the first call"
             assert await _post(client, call_closed(first, region=region)) == 202
-            assert (await _decided(client, second, revision=2))["assignment"]["unit_id"] == unit_id
+            assert (await latest_decision(client, second, revision=2))["assignment"]["unit_id"] == unit_id
     finally:
         await stop_service(service, task)
         broker.stop()

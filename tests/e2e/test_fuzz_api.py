@@ -9,7 +9,7 @@ import httpx
 
 from benchmarks.fuzz import fuzz_api
 from service.broker import EmbeddedBroker
-from tests.conftest import eventually, start_service, stop_service, unique_settings
+from tests.conftest import start_service, stop_service, unique_settings, until_ready
 
 TOKEN = "fuzz-admin-token-0123456789"
 
@@ -18,11 +18,7 @@ async def test_the_api_survives_fuzzing_from_its_own_spec(broker: EmbeddedBroker
     service, task = await start_service(unique_settings(broker.bootstrap, api_keys=f"admin:{TOKEN}"))
     try:
         async with httpx.AsyncClient(base_url=service.base_url) as client:
-
-            async def ready() -> int:
-                return (await client.get("/ready")).status_code
-
-            await eventually(ready, lambda code: code == 200, timeout=30)
+            await until_ready(client)
         result = await asyncio.to_thread(
             fuzz_api, service.base_url, TOKEN, examples=25, seed=20261128, report_dir=tmp_path
         )

@@ -14,7 +14,7 @@ from service.access import Role
 from service.broker import EmbeddedBroker
 from service.redaction import WITHHELD_CODE, is_substance_use, withhold_substance_use
 from tests.builders import call_created, next_id, unit_upsert
-from tests.conftest import LiveService, eventually, start_service, stop_service, unique_settings
+from tests.conftest import LiveService, eventually, start_service, stop_service, unique_settings, until_ready
 
 TOKENS = {role: f"{role.value}-token-{'x' * 20}" for role in Role}
 
@@ -47,11 +47,7 @@ async def secured(broker: EmbeddedBroker) -> AsyncIterator[LiveService]:
     keys = ",".join(f"{role.value}:{token}" for role, token in TOKENS.items())
     service, task = await start_service(unique_settings(broker.bootstrap, api_keys=keys))
     async with httpx.AsyncClient(base_url=service.base_url) as client:
-
-        async def ready() -> int:
-            return (await client.get("/ready")).status_code
-
-        await eventually(ready, lambda code: code == 200, timeout=30)
+        await until_ready(client)
     yield service
     await stop_service(service, task)
 

@@ -9,29 +9,20 @@ import orjson
 
 from service.broker import EmbeddedBroker
 from tests.builders import call_closed, call_created, next_id, unit_upsert
-from tests.conftest import eventually, read_topic, start_service, stop_service, unique_settings
+from tests.conftest import (
+    latest_decision,
+    read_topic,
+    start_service,
+    stop_service,
+    unique_settings,
+    until_ready,
+)
 
 
 async def _post(client: httpx.AsyncClient, *events: dict[str, Any]) -> None:
     for event in events:
         response = await client.post("/events", content=orjson.dumps(event))
         assert response.status_code == 202, response.text
-
-
-async def _revision(client: httpx.AsyncClient, call_id: str, at_least: int) -> dict[str, Any]:
-    async def probe() -> httpx.Response:
-        return await client.get(f"/calls/{call_id}")
-
-    response = await eventually(probe, lambda r: r.status_code == 200 and r.json()["revision"] >= at_least)
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def _ready(client: httpx.AsyncClient) -> None:
-    async def probe() -> int:
-        return (await client.get("/ready")).status_code
-
-    await eventually(probe, lambda code: code == 200, timeout=30)
 
 
 async def test_a_restarted_service_restores_state_and_continues_revisions(broker: EmbeddedBroker) -> None:
@@ -41,15 +32,15 @@ async def test_a_restarted_service_restores_state_and_continues_revisions(broker
 
     service, task = await start_service(settings)
     async with httpx.AsyncClient(base_url=service.base_url) as client:
-        await _ready(client)
+        await until_ready(client)
         await _post(
             client,
             unit_upsert(unit_id, region=region, capacity=1),
             call_created(first, region=region),
             call_created(second, region=region, priority=2),
         )
-        before_first = await _revision(client, first, 1)
-        before_second = await _revision(client, second, 1)
+        before_first = await latest_decision(client, first, 1)
+        before_second = await latest_decision(client, second, 1)
     await stop_service(service, task)
     assert before_first["assignment"]["unit_id"] == unit_id
     assert before_second["assignment"]["status"] == "queued"
@@ -57,16 +48,16 @@ async def test_a_restarted_service_restores_state_and_continues_revisions(broker
     service, task = await start_service(settings)
     try:
         async with httpx.AsyncClient(base_url=service.base_url) as client:
-            await _ready(client)
-            assert (await _revision(client, first, 1)) == before_first, "the read model is restored"
+            await until_ready(client)
+            assert (await latest_decision(client, first, 1)) == before_first, "the read model is restored"
             units = (await client.get("/units", params={"region": region})).json()
             assert [u["unit_id"] for u in units] == [unit_id]
             await _post(
                 client, call_closed(first, region=region), call_created(third, region=region, priority=3)
             )
-            closed = await _revision(client, first, 2)
-            promoted = await _revision(client, second, 2)
-            newcomer = await _revision(client, third, 1)
+            closed = await latest_decision(client, first, 2)
+            promoted = await latest_decision(client, second, 2)
+            newcomer = await latest_decision(client, third, 1)
     finally:
         await stop_service(service, task)
     assert closed["revision"] == 2

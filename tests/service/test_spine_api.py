@@ -12,18 +12,7 @@ import websockets
 from aiokafka import AIOKafkaProducer
 
 from tests.builders import FORT_COLLINS, LOVELAND, call_closed, call_created, next_id, unit_upsert
-from tests.conftest import LiveService, eventually, read_topic
-
-
-async def _decision(client: httpx.AsyncClient, call_id: str, min_revision: int = 1) -> dict[str, Any]:
-    async def probe() -> httpx.Response:
-        return await client.get(f"/calls/{call_id}")
-
-    response = await eventually(
-        probe, lambda r: r.status_code == 200 and r.json()["revision"] >= min_revision, timeout=5
-    )
-    body: dict[str, Any] = response.json()
-    return body
+from tests.conftest import LiveService, eventually, latest_decision, read_topic
 
 
 async def _post_all(client: httpx.AsyncClient, events: list[dict[str, Any]]) -> None:
@@ -51,7 +40,7 @@ async def test_suicidal_call_posted_over_http_reaches_rest_websocket_and_kafka(
                 call_created(call_id, region=region, narrative="RP STATES SON SAYS HE WANTS TO KILL HIMSELF"),
             ],
         )
-        decision = await _decision(client, call_id)
+        decision = await latest_decision(client, call_id)
         frame = orjson.loads(await asyncio.wait_for(ws.recv(), timeout=5))
 
     assert decision["triage"]["response"].startswith("co_response")
@@ -86,7 +75,7 @@ async def test_event_produced_to_kafka_is_decided(live_service: LiveService) -> 
     finally:
         await producer.stop()
     async with httpx.AsyncClient(base_url=live_service.base_url) as client:
-        decision = await _decision(client, call_id)
+        decision = await latest_decision(client, call_id)
     assert decision["region"] == region
     assert decision["assignment"]["unit_id"] == unit_id
 
@@ -101,7 +90,7 @@ async def test_non_behavioral_call_gets_a_decision_without_a_unit(live_service: 
                 call_created(call_id, region=region, nature_code="TRAFFIC STOP", priority=4),
             ],
         )
-        decision = await _decision(client, call_id)
+        decision = await latest_decision(client, call_id)
     assert decision["triage"]["response"] == "not_behavioral"
     assert decision["assignment"] == {
         "status": "none",
@@ -129,15 +118,15 @@ async def test_closing_a_call_publishes_its_final_revision_and_frees_the_unit(
                 call_created(second, region=region, priority=2, occurred_at="2026-11-28T21:05:00Z"),
             ],
         )
-        assert (await _decision(client, first))["assignment"]["unit_id"] == unit_id
-        queued = await _decision(client, second)
+        assert (await latest_decision(client, first))["assignment"]["unit_id"] == unit_id
+        queued = await latest_decision(client, second)
         assert queued["assignment"]["status"] == "queued"
         assert queued["queue_position"] == 1
         assert queued["assignment"]["reason"]
 
         await _post_all(client, [call_closed(first, region=region)])
-        closed = await _decision(client, first, min_revision=2)
-        promoted = await _decision(client, second, min_revision=2)
+        closed = await latest_decision(client, first, revision=2)
+        promoted = await latest_decision(client, second, revision=2)
     assert closed["call_status"] == "closed"
     assert closed["assignment"]["status"] == "none"
     assert promoted["assignment"]["unit_id"] == unit_id
@@ -147,10 +136,10 @@ async def test_ack_fixes_the_unit_in_a_new_revision(live_service: LiveService) -
     region, unit_id, call_id = next_id("region"), next_id("LCSO-CR"), next_id("LPD-26")
     async with httpx.AsyncClient(base_url=live_service.base_url) as client:
         await _post_all(client, [unit_upsert(unit_id, region=region), call_created(call_id, region=region)])
-        first = await _decision(client, call_id)
+        first = await latest_decision(client, call_id)
         response = await client.post(f"/calls/{call_id}/ack", json={"action": "accept", "revision": 1})
         assert response.status_code == 202, response.text
-        fixed = await _decision(client, call_id, min_revision=2)
+        fixed = await latest_decision(client, call_id, revision=2)
         stale = await client.post(f"/calls/{call_id}/ack", json={"action": "accept", "revision": 1})
     assert first["assignment"]["fixed"] is False
     assert fixed["assignment"]["fixed"] is True
@@ -159,7 +148,7 @@ async def test_ack_fixes_the_unit_in_a_new_revision(live_service: LiveService) -
     assert stale.json()["error"] == "stale_revision"
 
 
-async def test_websocket_resumes_after_a_disconnect_without_missing_a_decision(
+async def test_websocket_resumes_after_a_disconnect_without_missing_alatest_decision(
     live_service: LiveService,
 ) -> None:
     region, unit_id = next_id("region"), next_id("LCSO-CR")
@@ -174,7 +163,7 @@ async def test_websocket_resumes_after_a_disconnect_without_missing_a_decision(
             last_seq = orjson.loads(await asyncio.wait_for(ws.recv(), timeout=5))["seq"]
         await _post_all(client, [call_created(c, region=region) for c in calls[1:]])
         for call_id in calls[1:]:
-            await _decision(client, call_id)
+            await latest_decision(client, call_id)
         async with websockets.connect(f"{url}&after={last_seq}") as ws:
             frames = [orjson.loads(await asyncio.wait_for(ws.recv(), timeout=5)) for _ in calls[1:]]
     assert [f["call_id"] for f in frames] == calls[1:]
@@ -241,7 +230,7 @@ async def test_poison_record_goes_to_the_dead_letter_topic_and_the_stream_goes_o
     finally:
         await producer.stop()
     async with httpx.AsyncClient(base_url=live_service.base_url) as client:
-        await _decision(client, call_id)
+        await latest_decision(client, call_id)
         metrics = (await client.get("/metrics")).text
     dead = await read_topic(settings.kafka_bootstrap, settings.topic_dlq, lambda rs: len(rs) >= 1)
     poison = next(r for r in dead if r.value == b"\x00garbage")
