@@ -1,0 +1,281 @@
+"""Reading call-taker remarks: which phrase rules fire, and in what context each one fired.
+
+This module owns the narrative half of triage. A `NarrativeReader` is compiled once from the rule
+file and then answers `read(text)` with `Finding`s: the rule that matched, the text span, and the
+*modality* of the mention, decided ConText-style (Harkema et al., 2009, the successor of NegEx) from
+trigger words around the match, inside its clause:
+
+- negated: "DENIES SI", "NO WEAPONS", "NEG FOR HI", "SI NEG", "NOT SUICIDAL";
+- resolved (for hazards): "KNIFE SECURED BY OFFICERS", "REMOVED THE GUNS";
+- historical: "HX OF SI", "PRIOR ATTEMPTS"; remote: "USED TO CUT HIMSELF AS A TEEN", "YEARS AGO";
+- hypothetical: "PLAN TO OD", "GOING TO SHOOT" (intent still counts as behavioral evidence);
+- unknown: "UNK IF ARMED", "WEAPONS UNK";
+- possible: "POSS SUICIDAL", "MAY HAVE A GUN";
+- affirmed otherwise.
+
+It also says whether a mention is about the reporting party ("RP IS UPSET") rather than the person
+the call is about, by the nearest person word before it in the sentence.
+
+Speed: every rule names its *anchors*, the word prefixes a match starts with. One trie-shaped regex
+finds all anchor words in a single pass, and only the rules keyed by an anchor found are tried, with
+`re.match` at that word; a call with no anchor words costs one scan. Everything is precompiled;
+reading is a pure function of the text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "ContextLexicon",
+    "Finding",
+    "Modality",
+    "NarrativeReader",
+    "PhraseRule",
+    "trie_pattern",
+]
+
+
+class Modality(StrEnum):
+    """How a mention stands in its clause. The order of `_RANK` decides which trigger wins."""
+
+    AFFIRMED = "affirmed"
+    POSSIBLE = "possible"
+    UNKNOWN = "unknown"
+    HYPOTHETICAL = "hypothetical"
+    HISTORICAL = "historical"
+    REMOTE = "remote"
+    RESOLVED = "resolved"
+    NEGATED = "negated"
+
+
+# When several triggers cover one mention, the strongest reading wins: "NO HX OF SI" is negated,
+# "POSS HX OF SI" historical, "HX OF SI YEARS AGO" remote.
+_RANK: Mapping[Modality, int] = {
+    Modality.AFFIRMED: 0,
+    Modality.POSSIBLE: 1,
+    Modality.UNKNOWN: 2,
+    Modality.HYPOTHETICAL: 3,
+    Modality.HISTORICAL: 4,
+    Modality.REMOTE: 5,
+    Modality.RESOLVED: 6,
+    Modality.NEGATED: 7,
+}
+
+_CLAUSE_END = re.compile(r"[.;!?\n:,()\[\]]|\s-\s|\s-{2,}\s?")
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+_WORD = re.compile(r"[A-Z0-9][A-Z0-9'/]*")
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRule:
+    """One compiled phrase rule: what it is evidence of, and what it gates."""
+
+    code: str
+    category: str
+    weight: float
+    """Log-odds the rule adds to the behavioral-health score when affirmed (0 for hazard-only rules)."""
+    pattern: re.Pattern[str]
+    anchors: tuple[str, ...]
+    safety: tuple[str, ...] = ()
+    """Safety codes raised when the mention is affirmed or possible (e.g. `weapon_reported`)."""
+    safety_if_unknown: str | None = None
+    """Safety code raised when the mention is unknown ("UNK IF ARMED" gives `weapon_unknown`)."""
+    needs: frozenset[str] = frozenset()
+    resolves: frozenset[str] = frozenset()
+    """Safety codes an affirmed mention clears ("DISARMED" clears `weapon_reported`)."""
+    hypothetical_raises: bool = False
+    """A hypothetical mention still raises the hazard ("SAID HE WILL GET HIS GUN")."""
+    rp_discount: bool = False
+    """A weak affect word ("UPSET", "SCARED") that says little when it describes the caller."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule that matched, where, and how the text holds it."""
+
+    rule: PhraseRule
+    modality: Modality
+    start: int
+    end: int
+    evidence: str
+    """The matched text with the trigger that changed its reading, e.g. "DENIES SI"."""
+    about_reporting_party: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLexicon:
+    """Trigger words of the context algorithm, compiled. Built by the rule-file loader."""
+
+    pre: Mapping[str, Modality]
+    post: Mapping[str, Modality]
+    terminators: frozenset[str]
+    reporting_party: frozenset[str]
+    persons: frozenset[str]
+    window: int = 5
+    post_window: int = 3
+    _pre_re: re.Pattern[str] = field(init=False, repr=False)
+    _post_re: re.Pattern[str] = field(init=False, repr=False)
+    _who_re: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        pre_words = [*self.pre, *self.terminators]
+        post_words = [*self.post, *self.terminators]
+        object.__setattr__(self, "_pre_re", _literal_alternation(pre_words))
+        object.__setattr__(self, "_post_re", _literal_alternation(post_words))
+        object.__setattr__(self, "_who_re", _literal_alternation([*self.reporting_party, *self.persons]))
+
+    def modality(self, text: str, start: int, end: int) -> tuple[Modality, int, int]:
+        """The reading of the mention `text[start:end]` and the evidence span including its trigger."""
+        best, ev_start, ev_end = Modality.AFFIRMED, start, end
+        clause_start = _clause_start(text, start)
+        if clause_start < start:
+            triggers: list[tuple[Modality, int, int]] = []
+            for m in self._pre_re.finditer(text, clause_start, start):
+                modality = self.pre.get(" ".join(m.group().split()))
+                if modality is None:  # a terminator closes the scope of every trigger before it
+                    triggers.clear()
+                else:
+                    triggers.append((modality, m.start(), m.end()))
+            for modality, t_start, t_end in triggers:
+                if _RANK[modality] > _RANK[best] and len(_WORD.findall(text, t_end, start)) <= self.window:
+                    best, ev_start = modality, t_start
+        clause_end = _clause_end(text, end)
+        if end < clause_end:
+            after = self._post_re.search(text, end, clause_end)
+            if after is not None:
+                modality = self.post.get(" ".join(after.group().split()))
+                if (
+                    modality is not None
+                    and _RANK[modality] > _RANK[best]
+                    and len(_WORD.findall(text, end, after.start())) < self.post_window
+                ):
+                    best, ev_end = modality, after.end()
+        return best, ev_start, ev_end
+
+    def about_reporting_party(self, text: str, start: int) -> bool:
+        """Whether the nearest person word before `start` in its sentence is the reporting party."""
+        sentence_start = _sentence_start(text, start)
+        last: str | None = None
+        for m in self._who_re.finditer(text, sentence_start, start):
+            if text.startswith("'S", m.end()):
+                continue  # "RP'S WIFE": the possessive points at someone else
+            last = m.group()
+        return last is not None and " ".join(last.split()) in self.reporting_party
+
+
+def _clause_start(text: str, pos: int) -> int:
+    start = max(0, pos - 160)
+    for m in _CLAUSE_END.finditer(text, start, pos):
+        start = m.end()
+    return start
+
+
+def _clause_end(text: str, pos: int) -> int:
+    m = _CLAUSE_END.search(text, pos, pos + 160)
+    return m.start() if m is not None else min(len(text), pos + 160)
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    start = max(0, pos - 240)
+    for m in _SENTENCE_END.finditer(text, start, pos):
+        start = m.end()
+    return start
+
+
+def _literal_alternation(words: Iterable[str]) -> re.Pattern[str]:
+    """A regex matching any of `words` as whole words, longest first, spaces matching any blank run."""
+    unique = sorted({" ".join(w.split()) for w in words}, key=lambda w: (-len(w), w))
+    if not unique:
+        return re.compile(r"(?!)")
+    body = "|".join(r"\s+".join(re.escape(part) for part in w.split(" ")) for w in unique)
+    return re.compile(rf"(?<![A-Z0-9'])(?:{body})(?![A-Z0-9])")
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex source matching any of `words`, factored as a trie so that one scan stays fast.
+
+    Where a word is a prefix of another, the longer continuation is tried first: the longest wins.
+    """
+
+    def build(group: list[str]) -> str:
+        branches = [
+            re.escape(char) + build([w[1:] for w in items])
+            for char, items in itertools.groupby(sorted(w for w in group if w), key=lambda w: w[0])
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in group else body
+
+    return build(sorted(set(words)))
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativeReader:
+    """Finds every phrase rule that fires in a narrative, with its modality. Immutable once built."""
+
+    rules: tuple[PhraseRule, ...]
+    context: ContextLexicon
+    _anchor_re: re.Pattern[str] = field(init=False, repr=False)
+    _rules_for: Mapping[str, tuple[PhraseRule, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        anchors = sorted({a for rule in self.rules for a in rule.anchors})
+        by_anchor: dict[str, list[PhraseRule]] = {a: [] for a in anchors}
+        for rule in self.rules:
+            for anchor in rule.anchors:
+                by_anchor[anchor].append(rule)
+        # The scan reports the longest anchor at a word start; every shorter anchor that is a prefix
+        # of it keys rules that must be tried there too.
+        rules_for: dict[str, tuple[PhraseRule, ...]] = {}
+        for found in anchors:
+            keyed = [r for a in anchors if found.startswith(a) for r in by_anchor[a]]
+            rules_for[found] = tuple(dict.fromkeys(keyed))
+        source = trie_pattern(anchors) if anchors else "(?!)"
+        object.__setattr__(self, "_anchor_re", re.compile(rf"(?<![A-Z0-9'])(?:{source})"))
+        object.__setattr__(self, "_rules_for", rules_for)
+
+    def read(self, narrative: str, *, caller_is_subject: bool = False) -> tuple[Finding, ...]:
+        """Every rule match in `narrative`, in text order, each with its modality and evidence."""
+        if not narrative:
+            return ()
+        text = _upper_same_length(narrative)
+        findings: list[Finding] = []
+        seen: set[tuple[str, int]] = set()
+        context = self.context
+        for hit in self._anchor_re.finditer(text):
+            at = hit.start()
+            for rule in self._rules_for[hit.group()]:
+                match = rule.pattern.match(text, at)
+                if match is None or match.end() == at or (rule.code, at) in seen:
+                    continue
+                seen.add((rule.code, at))
+                start, end = match.span()
+                modality, ev_start, ev_end = context.modality(text, start, end)
+                about_rp = (
+                    rule.rp_discount and not caller_is_subject and context.about_reporting_party(text, start)
+                )
+                findings.append(
+                    Finding(
+                        rule=rule,
+                        modality=modality,
+                        start=start,
+                        end=end,
+                        evidence=narrative[ev_start:ev_end],
+                        about_reporting_party=about_rp,
+                    )
+                )
+        return tuple(findings)
+
+
+def _upper_same_length(text: str) -> str:
+    """Upper case with every index kept, so evidence spans can be cut from the original text."""
+    upper = text.upper()
+    if len(upper) == len(text):
+        return upper
+    return "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
