@@ -234,7 +234,7 @@ class NarrativeReader:
         # of it keys rules that must be tried there too.
         rules_for: dict[str, tuple[PhraseRule, ...]] = {}
         for found in anchors:
-            keyed = [r for a in anchors if found.startswith(a) for r in by_anchor[a]]
+            keyed = [r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ())]
             rules_for[found] = tuple(dict.fromkeys(keyed))
         source = trie_pattern(anchors) if anchors else "(?!)"
         object.__setattr__(self, "_anchor_re", re.compile(rf"(?<![A-Z0-9'])(?:{source})"))

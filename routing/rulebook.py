@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -338,8 +339,13 @@ def compile_rules(
     override: RuleFile | None = None,
     *,
     thresholds: BandThresholds | None = None,
+    compiled: dict[int, PhraseRule] | None = None,
 ) -> TriageRules:
-    """The triage rules of one agency: the default set with the agency's file applied on top."""
+    """The triage rules of one agency: the default set with the agency's file applied on top.
+
+    `compiled` carries phrase rules already compiled (and checked against their examples) from one
+    call to the next, so that every agency shares the default set's compiled patterns.
+    """
     assert base.bands is not None
     assert base.response is not None
     assert base.scoring is not None
@@ -351,27 +357,31 @@ def compile_rules(
         for code in getattr(extra, key):
             if code not in base_codes:
                 raise extra.error((key,), f"{code!r} is not a rule of the default set")
-    origins: list[tuple[RuleFile, int, _Signal]] = []
-    for i, signal in enumerate(base.signal):
-        if signal.code in extra.disable:
-            continue
-        weight = extra.weights.get(signal.code)
-        origins.append((base, i, signal if weight is None else signal.model_copy(update={"weight": weight})))
-    for i, signal in enumerate(extra.signal):
-        if signal.code in base_codes:
+    cache = compiled if compiled is not None else {}
+    rules: list[PhraseRule] = []
+    unchecked: list[tuple[RuleFile, int, _Signal]] = []
+    for rule_file, i, signal in (
+        *((base, i, s) for i, s in enumerate(base.signal) if s.code not in extra.disable),
+        *((extra, i, s) for i, s in enumerate(extra.signal)),
+    ):
+        if rule_file is extra and signal.code in base_codes:
             raise extra.error(
                 ("signal", i, "code"), "already a rule of the default set (use [weights] or disable)"
             )
-        origins.append((extra, i, signal))
-    signals = [signal for _, _, signal in origins]
+        rule = cache.get(id(signal))
+        if rule is None:
+            rule = cache[id(signal)] = _phrase_rule(signal)
+            unchecked.append((rule_file, i, signal))
+        weight = extra.weights.get(signal.code)
+        rules.append(rule if weight is None else replace(rule, weight=weight))
 
     scoring = base.scoring
     if extra.scoring is not None:
         scoring = scoring.model_copy(
             update={k: getattr(extra.scoring, k) for k in extra.scoring.model_fields_set}
         )
-    reader = NarrativeReader(tuple(_phrase_rule(s) for s in signals), _context(base.context))
-    _check_examples(reader, origins)
+    reader = NarrativeReader(tuple(rules), _context(base.context))
+    _check_examples(reader, unchecked)
     aliases = {normalize_nature_code(k): normalize_nature_code(v) for k, v in base.aliases.items()}
     aliases.update({normalize_nature_code(k): normalize_nature_code(v) for k, v in extra.aliases.items()})
     nature = NatureTable(
@@ -506,7 +516,8 @@ def load_triager(
         raise RulebookError(
             str(rules_path), None, "this is an agency file; the base rules must be a default set"
         )
-    default = compile_rules(base, thresholds=thresholds)
+    compiled: dict[int, PhraseRule] = {}
+    default = compile_rules(base, thresholds=thresholds, compiled=compiled)
     agencies: dict[str, TriageRules] = {}
     for agency, path in sorted((agency_rules or {}).items()):
         override = load_rule_file(path)
@@ -516,7 +527,7 @@ def load_triager(
                 _line_of(path.read_text(encoding="utf-8"), ("agency",)),
                 f"configured for agency {agency!r} but the file says agency = {override.agency!r}",
             )
-        agencies[agency.upper()] = compile_rules(base, override, thresholds=thresholds)
+        agencies[agency.upper()] = compile_rules(base, override, thresholds=thresholds, compiled=compiled)
     return RuleTriager(default=default, agencies=agencies)
 
 

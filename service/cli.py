@@ -1,4 +1,5 @@
-"""The `corespond` command line: `serve`, `schema`. Parses arguments, builds `Settings`, delegates."""
+"""The `corespond` command line: `serve`, `schema`, `triage-eval`. Parses arguments, builds `Settings`,
+delegates."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from routing.rulebook import RulebookError
 from service.settings import Settings
 
 __all__ = ["main"]
@@ -22,9 +24,11 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from service.server import serve  # noqa: PLC0415 - keep `corespond schema` light
+    from service.runtime import triager_from  # noqa: PLC0415 - keep `corespond schema` light
+    from service.server import serve  # noqa: PLC0415
 
     settings = _settings(host=args.host, port=args.port)
+    triager_from(settings)  # a bad rule file stops the start here, before any broker or port is taken
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -39,6 +43,31 @@ def _schema(args: argparse.Namespace) -> int:
 
     for path in write_json_schemas(Path(args.out)):
         print(path)  # noqa: T201 - the command's output is the list of files written
+    return 0
+
+
+def _triage_eval(args: argparse.Namespace) -> int:
+    from service.runtime import triager_from  # noqa: PLC0415 - only this command needs it
+    from service.triage_eval import (  # noqa: PLC0415
+        TriageEvalError,
+        evaluate,
+        read_labeled_csv,
+        render,
+        write_json,
+    )
+
+    settings = _settings()
+    triager = triager_from(settings)
+    threshold = args.threshold if args.threshold is not None else (settings.triage_band_medium or 0.40)
+    try:
+        calls = read_labeled_csv(Path(args.file))
+    except (TriageEvalError, OSError) as error:
+        print(f"corespond triage-eval: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    report = evaluate(args.file, calls, triager, threshold)
+    print(render(report))  # noqa: T201 - the command's output is the report
+    if args.json is not None:
+        write_json(report, Path(args.json))
     return 0
 
 
@@ -62,6 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write the JSON Schemas of the contract")
     schema.add_argument("--out", default="schemas/json", help="directory to write to (default schemas/json)")
     schema.set_defaults(func=_schema)
+
+    evaluation = commands.add_parser(
+        "triage-eval",
+        help="score a labeled CSV of calls: precision, recall, F1, PR curve, AP, calibration, naive baseline",
+        description="Columns: nature_code and label (required); priority, origin, narrative, agency, "
+        "flags (semicolon-separated), caller_type, bh_calls_12m (optional). Outcome columns are never read.",
+    )
+    evaluation.add_argument("file", help="labeled CSV file")
+    evaluation.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="flag calls scoring at least this (default: the medium band)",
+    )
+    evaluation.add_argument(
+        "--json", default=None, metavar="OUT", help="also write the metrics as JSON to OUT"
+    )
+    evaluation.set_defaults(func=_triage_eval)
     return parser
 
 
@@ -71,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except ValidationError as error:
         print(f"corespond: invalid settings:\n{error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except RulebookError as error:
+        print(f"corespond: invalid triage rules:\n{error}", file=sys.stderr)  # noqa: T201
         return 2
     except KeyboardInterrupt:
         return 130

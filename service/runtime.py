@@ -17,6 +17,8 @@ from aiokafka.structs import RecordMetadata
 
 from routing.assignment import AssignmentOptions
 from routing.epoch import Policy
+from routing.rulebook import load_triager
+from routing.triage import BandThresholds, Triager
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
 from service.kafka.consumer import DecisionConsumer
@@ -28,13 +30,26 @@ from service.settings import Settings
 from service.store import DecisionStore
 from service.ws.hub import DecisionHub
 
-__all__ = ["Runtime", "policy_from"]
+__all__ = ["Runtime", "policy_from", "triager_from"]
 
 log = logging.getLogger(__name__)
 
 
+def triager_from(settings: Settings) -> Triager:
+    """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file."""
+    bands = None
+    if settings.triage_band_high is not None:
+        assert settings.triage_band_medium is not None
+        assert settings.triage_band_low is not None
+        bands = BandThresholds(
+            high=settings.triage_band_high, medium=settings.triage_band_medium, low=settings.triage_band_low
+        )
+    return load_triager(settings.triage_rules, settings.triage_agency_rules, bands)
+
+
 def policy_from(settings: Settings) -> Policy:
     return Policy(
+        triager=triager_from(settings),
         options=AssignmentOptions(
             on_scene_s=settings.on_scene_s,
             shift_buffer_s=settings.shift_buffer_s,
