@@ -58,7 +58,7 @@ def _triage_eval(args: argparse.Namespace) -> int:
 
     settings = _settings()
     triager = triager_from(settings)
-    threshold = args.threshold if args.threshold is not None else (settings.triage_band_medium or 0.40)
+    threshold = args.threshold if args.threshold is not None else triager.default.thresholds.medium
     try:
         calls = read_labeled_csv(Path(args.file))
     except (TriageEvalError, OSError) as error:

@@ -18,7 +18,8 @@ from aiokafka.structs import RecordMetadata
 from routing.assignment import AssignmentOptions
 from routing.epoch import Policy
 from routing.rulebook import load_triager
-from routing.triage import BandThresholds, Triager
+from routing.rule_triager import RuleTriager
+from routing.triage import BandThresholds
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
 from service.kafka.consumer import DecisionConsumer
@@ -35,7 +36,7 @@ __all__ = ["Runtime", "policy_from", "triager_from"]
 log = logging.getLogger(__name__)
 
 
-def triager_from(settings: Settings) -> Triager:
+def triager_from(settings: Settings) -> RuleTriager:
     """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file."""
     bands = None
     if settings.triage_band_high is not None:
