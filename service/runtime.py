@@ -17,8 +17,8 @@ from aiokafka.structs import RecordMetadata
 
 from routing.assignment import AssignmentOptions
 from routing.epoch import Policy
-from routing.rulebook import load_triager
 from routing.rule_triager import RuleTriager
+from routing.rulebook import load_triager
 from routing.triage import BandThresholds
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock

@@ -15,7 +15,10 @@ from service.triage_eval import TriageEvalError, evaluate, read_labeled_csv
 
 SEATTLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "seattle_calls_dev.csv"
 
-CSV = """call_id,nature_code,priority,origin,narrative,agency,flags,caller_type,final_call_type,clearance,label
+HEADER = (
+    "call_id,nature_code,priority,origin,narrative,agency,flags,caller_type,final_call_type,clearance,label"
+)
+CSV = f"""{HEADER}
 1,SUICIDAL,1,911,,LPD,,,CRISIS COMPLAINT - GENERAL,X,1
 2,THEFT,4,ONVIEW,,LPD,,,THEFT,X,0
 3,DISTURBANCE,2,911,SON IS HEARING VOICES,LPD,weapon;juvenile,family,CRISIS COMPLAINT - GENERAL,X,1
@@ -43,8 +46,10 @@ def test_reading_a_labeled_csv(tmp_path: Path) -> None:
 
 def test_outcome_columns_are_never_read(tmp_path: Path) -> None:
     with_outcome = read_labeled_csv(_write(tmp_path, CSV))
+    outcome_columns = (8, 9)
     stripped = "\n".join(
-        ",".join(cell for i, cell in enumerate(line.split(",")) if i not in (8, 9)) for line in CSV.splitlines()
+        ",".join(cell for i, cell in enumerate(line.split(",")) if i not in outcome_columns)
+        for line in CSV.splitlines()
     )
     without = read_labeled_csv(_write(tmp_path, stripped + "\n", "stripped.csv"))
     assert [c.facts for c in with_outcome] == [c.facts for c in without]
@@ -80,7 +85,9 @@ def test_the_command_prints_the_scorer_beside_the_baseline_and_writes_json(
     assert metrics["calibration"]
 
 
-def test_a_missing_file_is_an_error_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_file_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["triage-eval", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv" in capsys.readouterr().err
 
