@@ -24,11 +24,13 @@ reading is a pure function of the text.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = [
     "ContextLexicon",
@@ -66,9 +68,10 @@ _RANK: Mapping[Modality, int] = {
     Modality.NEGATED: 7,
 }
 
-_CLAUSE_END = re.compile(r"[.;!?\n:,()\[\]]|\s-\s|\s-{2,}\s?")
+_CLAUSE_END = re.compile(r"[.;!?\n:,()\[\]]")
+_DASH = re.compile(r"(?<=\s)-+(?=\s)")
+_ABSENT = frozenset({Modality.NEGATED, Modality.RESOLVED, Modality.REMOTE})
 _SENTENCE_END = re.compile(r"[.;!?\n]")
-_WORD = re.compile(r"[A-Z0-9][A-Z0-9'/]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +95,12 @@ class PhraseRule:
     """A hypothetical mention still raises the hazard ("SAID HE WILL GET HIS GUN")."""
     rp_discount: bool = False
     """A weak affect word ("UPSET", "SCARED") that says little when it describes the caller."""
+    requires: frozenset[str] = frozenset()
+    """Codes of which one must also be read in the text (not negated) for this rule to count."""
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One rule that matched, where, and how the text holds it."""
+class Finding(NamedTuple):
+    """One rule that matched, where, and how the text holds it (a tuple: built on the hot path)."""
 
     rule: PhraseRule
     modality: Modality
@@ -129,10 +133,13 @@ class ContextLexicon:
         object.__setattr__(self, "_post_re", _literal_alternation(post_words))
         object.__setattr__(self, "_who_re", _literal_alternation([*self.reporting_party, *self.persons]))
 
-    def modality(self, text: str, start: int, end: int) -> tuple[Modality, int, int]:
+    def modality(
+        self, text: str, start: int, end: int, clauses: ClauseBounds | None = None
+    ) -> tuple[Modality, int, int]:
         """The reading of the mention `text[start:end]` and the evidence span including its trigger."""
+        bounds = clauses or ClauseBounds.of(text)
         best, ev_start, ev_end = Modality.AFFIRMED, start, end
-        clause_start = _clause_start(text, start)
+        clause_start = bounds.start_before(start)
         if clause_start < start:
             triggers: list[tuple[Modality, int, int]] = []
             for m in self._pre_re.finditer(text, clause_start, start):
@@ -142,9 +149,9 @@ class ContextLexicon:
                 else:
                     triggers.append((modality, m.start(), m.end()))
             for modality, t_start, t_end in triggers:
-                if _RANK[modality] > _RANK[best] and len(_WORD.findall(text, t_end, start)) <= self.window:
+                if _RANK[modality] > _RANK[best] and len(text[t_end:start].split()) <= self.window:
                     best, ev_start = modality, t_start
-        clause_end = _clause_end(text, end)
+        clause_end = bounds.end_after(end)
         if end < clause_end:
             after = self._post_re.search(text, end, clause_end)
             if after is not None:
@@ -152,7 +159,7 @@ class ContextLexicon:
                 if (
                     modality is not None
                     and _RANK[modality] > _RANK[best]
-                    and len(_WORD.findall(text, end, after.start())) < self.post_window
+                    and len(text[end : after.start()].split()) < self.post_window
                 ):
                     best, ev_end = modality, after.end()
         return best, ev_start, ev_end
@@ -168,16 +175,29 @@ class ContextLexicon:
         return last is not None and " ".join(last.split()) in self.reporting_party
 
 
-def _clause_start(text: str, pos: int) -> int:
-    start = max(0, pos - 160)
-    for m in _CLAUSE_END.finditer(text, start, pos):
-        start = m.end()
-    return start
+class ClauseBounds(NamedTuple):
+    """Where the clauses of one text end, found once per text and looked up per mention."""
 
+    starts: list[int]
+    ends: list[int]
+    length: int
 
-def _clause_end(text: str, pos: int) -> int:
-    m = _CLAUSE_END.search(text, pos, pos + 160)
-    return m.start() if m is not None else min(len(text), pos + 160)
+    @classmethod
+    def of(cls, text: str) -> ClauseBounds:
+        spans = [m.span() for m in _CLAUSE_END.finditer(text)]
+        if " -" in text:  # a dash between blanks ends a clause; one inside a word does not
+            spans = sorted(spans + [m.span() for m in _DASH.finditer(text)])
+        return cls([a for a, _ in spans], [b for _, b in spans], len(text))
+
+    def start_before(self, pos: int) -> int:
+        """Where the clause holding `pos` begins: just after the last boundary ending at or before it."""
+        i = bisect.bisect_right(self.ends, pos)
+        return self.ends[i - 1] if i else 0
+
+    def end_after(self, pos: int) -> int:
+        """Where the clause holding `pos` ends: the first boundary starting at or after it."""
+        i = bisect.bisect_left(self.starts, pos)
+        return self.starts[i] if i < len(self.starts) else self.length
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -189,10 +209,10 @@ def _sentence_start(text: str, pos: int) -> int:
 
 def _literal_alternation(words: Iterable[str]) -> re.Pattern[str]:
     """A regex matching any of `words` as whole words, longest first, spaces matching any blank run."""
-    unique = sorted({" ".join(w.split()) for w in words}, key=lambda w: (-len(w), w))
+    unique = {" ".join(w.split()) for w in words}
     if not unique:
         return re.compile(r"(?!)")
-    body = "|".join(r"\s+".join(re.escape(part) for part in w.split(" ")) for w in unique)
+    body = trie_pattern(unique).replace(re.escape(" "), r"\s+")
     return re.compile(rf"(?<![A-Z0-9'])(?:{body})(?![A-Z0-9])")
 
 
@@ -216,13 +236,22 @@ def trie_pattern(words: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Probe:
+    """Every rule keyed by one anchor, tried in a single `re.match`: one optional lookahead per rule."""
+
+    pattern: re.Pattern[str]
+    rules: tuple[tuple[PhraseRule, int], ...]
+    """Each rule with the index of its group in the match's `regs`."""
+
+
+@dataclass(frozen=True, slots=True)
 class NarrativeReader:
     """Finds every phrase rule that fires in a narrative, with its modality. Immutable once built."""
 
     rules: tuple[PhraseRule, ...]
     context: ContextLexicon
     _anchor_re: re.Pattern[str] = field(init=False, repr=False)
-    _rules_for: Mapping[str, tuple[PhraseRule, ...]] = field(init=False, repr=False)
+    _probes: Mapping[str, _Probe] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         anchors = sorted({a for rule in self.rules for a in rule.anchors})
@@ -231,14 +260,20 @@ class NarrativeReader:
             for anchor in rule.anchors:
                 by_anchor[anchor].append(rule)
         # The scan reports the longest anchor at a word start; every shorter anchor that is a prefix
-        # of it keys rules that must be tried there too.
-        rules_for: dict[str, tuple[PhraseRule, ...]] = {}
+        # of it keys rules that must be tried there too. Anchors keying the same rules share a probe.
+        probes: dict[tuple[str, ...], _Probe] = {}
+        probe_for: dict[str, _Probe] = {}
         for found in anchors:
-            keyed = [r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ())]
-            rules_for[found] = tuple(dict.fromkeys(keyed))
+            keyed = tuple(
+                dict.fromkeys(r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ()))
+            )
+            key = tuple(r.code for r in keyed)
+            if key not in probes:
+                probes[key] = _probe(keyed)
+            probe_for[found] = probes[key]
         source = trie_pattern(anchors) if anchors else "(?!)"
         object.__setattr__(self, "_anchor_re", re.compile(rf"(?<![A-Z0-9'])(?:{source})"))
-        object.__setattr__(self, "_rules_for", rules_for)
+        object.__setattr__(self, "_probes", probe_for)
 
     def read(self, narrative: str, *, caller_is_subject: bool = False) -> tuple[Finding, ...]:
         """Every rule match in `narrative`, in text order, each with its modality and evidence."""
@@ -248,29 +283,35 @@ class NarrativeReader:
         findings: list[Finding] = []
         seen: set[tuple[str, int]] = set()
         context = self.context
+        bounds: ClauseBounds | None = None
         for hit in self._anchor_re.finditer(text):
-            at = hit.start()
-            for rule in self._rules_for[hit.group()]:
-                match = rule.pattern.match(text, at)
-                if match is None or match.end() == at or (rule.code, at) in seen:
+            probe = self._probes[hit.group()]
+            matched = probe.pattern.match(text, hit.start())
+            if matched is None:
+                continue
+            regs = matched.regs
+            for rule, group in probe.rules:
+                start, end = regs[group]
+                if end <= start or (rule.code, start) in seen:
                     continue
-                seen.add((rule.code, at))
-                start, end = match.span()
-                modality, ev_start, ev_end = context.modality(text, start, end)
+                seen.add((rule.code, start))
+                if bounds is None:
+                    bounds = ClauseBounds.of(text)
+                modality, ev_start, ev_end = context.modality(text, start, end, bounds)
                 about_rp = (
                     rule.rp_discount and not caller_is_subject and context.about_reporting_party(text, start)
                 )
-                findings.append(
-                    Finding(
-                        rule=rule,
-                        modality=modality,
-                        start=start,
-                        end=end,
-                        evidence=narrative[ev_start:ev_end],
-                        about_reporting_party=about_rp,
-                    )
-                )
+                findings.append(Finding(rule, modality, start, end, narrative[ev_start:ev_end], about_rp))
+        if any(f.rule.requires for f in findings):
+            present = {f.rule.code for f in findings if f.modality not in _ABSENT}
+            findings = [f for f in findings if not f.rule.requires or f.rule.requires & present]
         return tuple(findings)
+
+
+def _probe(rules: tuple[PhraseRule, ...]) -> _Probe:
+    source = "".join(f"(?:(?=(?P<r{i}>{rule.pattern.pattern}))|)" for i, rule in enumerate(rules))
+    compiled = re.compile(source)
+    return _Probe(compiled, tuple((rule, compiled.groupindex[f"r{i}"]) for i, rule in enumerate(rules)))
 
 
 def _upper_same_length(text: str) -> str:

@@ -165,6 +165,7 @@ class _Signal(_Strict):
     resolves: list[SafetyCode] = Field(default_factory=list)
     hypothetical_raises: bool = False
     rp_discount: bool = False
+    requires: list[RuleCode] = Field(default_factory=list)
     note: str = ""
 
 
@@ -380,6 +381,11 @@ def compile_rules(
         scoring = scoring.model_copy(
             update={k: getattr(extra.scoring, k) for k in extra.scoring.model_fields_set}
         )
+    known = {r.code for r in rules}
+    for rule_file, i, signal in unchecked:
+        missing = sorted(set(signal.requires) - known)
+        if missing:
+            raise rule_file.error(("signal", i, "requires"), f"no such rule: {missing}")
     reader = NarrativeReader(tuple(rules), _context(base.context))
     _check_examples(reader, unchecked)
     aliases = {normalize_nature_code(k): normalize_nature_code(v) for k, v in base.aliases.items()}
@@ -433,6 +439,7 @@ def _phrase_rule(signal: _Signal) -> PhraseRule:
         resolves=frozenset(signal.resolves),
         hypothetical_raises=signal.hypothetical_raises,
         rp_discount=signal.rp_discount,
+        requires=frozenset(signal.requires),
     )
 
 
