@@ -130,3 +130,26 @@ def test_every_match_of_a_text_is_found_once_in_text_order(reader: NarrativeRead
 def test_empty_and_benign_text(reader: NarrativeReader) -> None:
     assert reader.read("") == ()
     assert reader.read("TWO CAR NON INJURY ACCIDENT. VEHICLES BLOCKING LEFT LANE") == ()
+
+
+def test_anchors_lose_no_match_on_the_hand_written_cases(reader: NarrativeReader) -> None:
+    """Trying every rule at every word start finds nothing the anchor-keyed probes miss."""
+    import csv  # noqa: PLC0415 - only this test reads the case files
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    word_start = re.compile(r"(?<![A-Z0-9'])[A-Z0-9]")
+    texts = []
+    for path in sorted(Path(__file__).parent.glob("narrative_cases*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            texts.extend(row["narrative"].upper() for row in csv.DictReader(handle))
+    for text in texts:
+        exhaustive = {
+            (rule.code, m.start())
+            for rule in reader.rules
+            if not rule.requires
+            for p in (w.start() for w in word_start.finditer(text))
+            if (m := rule.pattern.match(text, p)) is not None and m.end() > m.start()
+        }
+        probed = {(f.rule.code, f.start) for f in reader.read(text) if not f.rule.requires}
+        assert exhaustive == probed, (text, exhaustive ^ probed)
