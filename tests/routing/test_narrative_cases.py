@@ -1,8 +1,9 @@
 """The hand-written narrative cases: each case's expectations, and recall/precision over each file.
 
 Files (same columns): `narrative_cases.csv` (the development set the rules were written against),
-`narrative_cases_blind.csv` and `narrative_cases_blind2.csv` (written later without looking at the
-rules; their first-look scores are recorded in the README's Triage section). Columns:
+`narrative_cases_blind.csv`, `narrative_cases_blind2.csv` and `narrative_cases_blind3.csv` (each
+written later without looking at the rules, then used to improve them; their first-look scores are
+recorded in the README's Triage section as the honest estimate for unseen text). Columns:
 
 - `label`: 1 when a co-responder team should go (a behavioral-health crisis), else 0;
 - `expected_response`: `co_response` (any co-responder response), `no_co_response`, or an exact one;
@@ -25,14 +26,20 @@ from routing.rulebook import default_triager
 from routing.triage import CallFacts, TriageResult
 
 HERE = Path(__file__).parent
-FILES = ("narrative_cases.csv", "narrative_cases_blind.csv", "narrative_cases_blind2.csv")
+FILES = (
+    "narrative_cases.csv",
+    "narrative_cases_blind.csv",
+    "narrative_cases_blind2.csv",
+    "narrative_cases_blind3.csv",
+)
 TRIAGER: RuleTriager = default_triager()
 
 KNOWN_MISSES = {
     "b-067": "the wife hid the loaded pistol ('SHE TOOK IT AND HID IT'): removal by pronoun is not read, "
     "so the weapon stays reported (the safe side)",
-    "c-014": "a delusion told as a plain report (someone moves her furniture, no signs of entry)",
     "c-026": "a delusional identity (staff are her children) with no cue word",
+    "d-011": "false alarm: a drunk husband yelling and smashing her phone (domestic) adds up weak cues "
+    "(aggression, intoxication, a family caller) past the threshold",
 }
 
 
