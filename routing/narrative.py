@@ -125,6 +125,8 @@ class ContextLexicon:
     _pre_re: re.Pattern[str] = field(init=False, repr=False)
     _post_re: re.Pattern[str] = field(init=False, repr=False)
     _who_re: re.Pattern[str] = field(init=False, repr=False)
+    _pre_first: frozenset[str] = field(init=False, repr=False)
+    _post_first: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         pre_words = [*self.pre, *self.terminators]
@@ -132,6 +134,9 @@ class ContextLexicon:
         object.__setattr__(self, "_pre_re", _literal_alternation(pre_words))
         object.__setattr__(self, "_post_re", _literal_alternation(post_words))
         object.__setattr__(self, "_who_re", _literal_alternation([*self.reporting_party, *self.persons]))
+        # First words of the triggers: a clause without any of them needs no regex at all.
+        object.__setattr__(self, "_pre_first", frozenset(w.split()[0] for w in self.pre))
+        object.__setattr__(self, "_post_first", frozenset(w.split()[0] for w in self.post))
 
     def modality(
         self, text: str, start: int, end: int, clauses: ClauseBounds | None = None
@@ -140,7 +145,7 @@ class ContextLexicon:
         bounds = clauses or ClauseBounds.of(text)
         best, ev_start, ev_end = Modality.AFFIRMED, start, end
         clause_start = bounds.start_before(start)
-        if clause_start < start:
+        if clause_start < start and not self._pre_first.isdisjoint(_words(text[clause_start:start])):
             triggers: list[tuple[Modality, int, int]] = []
             for m in self._pre_re.finditer(text, clause_start, start):
                 modality = self.pre.get(" ".join(m.group().split()))
@@ -152,7 +157,9 @@ class ContextLexicon:
                 if _RANK[modality] > _RANK[best] and len(text[t_end:start].split()) <= self.window:
                     best, ev_start = modality, t_start
         clause_end = bounds.end_after(end)
-        if end < clause_end:
+        if end < clause_end and not self._post_first.isdisjoint(
+            _words(text[end:clause_end])[: self.post_window]
+        ):
             after = self._post_re.search(text, end, clause_end)
             if after is not None:
                 modality = self.post.get(" ".join(after.group().split()))
@@ -173,6 +180,14 @@ class ContextLexicon:
                 continue  # "RP'S WIFE": the possessive points at someone else
             last = m.group()
         return last is not None and " ".join(last.split()) in self.reporting_party
+
+
+def _words(text: str) -> list[str]:
+    """Blank-separated words, with the in-clause punctuation that may hug a trigger taken off."""
+    return text.translate(_LOOSE_PUNCTUATION).split()
+
+
+_LOOSE_PUNCTUATION = str.maketrans(dict.fromkeys('"*#&', " "))
 
 
 class ClauseBounds(NamedTuple):
@@ -309,8 +324,12 @@ class NarrativeReader:
 
 
 def _probe(rules: tuple[PhraseRule, ...]) -> _Probe:
-    source = "".join(f"(?:(?=(?P<r{i}>{rule.pattern.pattern}))|)" for i, rule in enumerate(rules))
-    compiled = re.compile(source)
+    tries = "".join(f"(?:(?=(?P<r{i}>{rule.pattern.pattern}))|)" for i, rule in enumerate(rules))
+    # then fail unless some rule matched, so that the common case (no rule here) costs no Python loop
+    none_matched = "(?!)"
+    for i in reversed(range(len(rules))):
+        none_matched = f"(?(r{i})|{none_matched})"
+    compiled = re.compile(tries + none_matched)
     return _Probe(compiled, tuple((rule, compiled.groupindex[f"r{i}"]) for i, rule in enumerate(rules)))
 
 

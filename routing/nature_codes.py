@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from routing.narrative import trie_pattern
 
 __all__ = ["NatureCategory", "NatureClass", "NatureTable", "logit", "normalize_nature_code"]
 
@@ -41,8 +44,7 @@ class NatureCategory:
     A word written with a trailing `$` must match exactly (`OD$` is not `ODOR`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class NatureClass:
+class NatureClass(NamedTuple):
     """What the table made of one code: its normalized form, alias target, category and prior."""
 
     normalized: str
@@ -54,51 +56,55 @@ class NatureClass:
 
 @dataclass(frozen=True, slots=True)
 class NatureTable:
-    """Aliases and ordered categories, indexed for a lookup of a few dictionary probes per word."""
+    """Aliases and ordered categories, compiled so that a lookup is one scan and a regex or two."""
 
     categories: tuple[NatureCategory, ...]
     aliases: Mapping[str, str]
     """Normalized alias -> normalized canonical code."""
     default: NatureCategory
-    _index: Mapping[str, tuple[tuple[int, tuple[str, ...]], ...]] = field(init=False, repr=False)
-    _lengths: tuple[int, ...] = field(init=False, repr=False)
+    _first_words: re.Pattern[str] = field(init=False, repr=False)
+    _candidates: Mapping[str, tuple[tuple[int, re.Pattern[str]], ...]] = field(init=False, repr=False)
+    _log_odds: tuple[float, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        by_first: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
         for rank, category in enumerate(self.categories):
             for phrase in category.match:
-                index.setdefault(phrase[0].rstrip("$"), []).append((rank, phrase))
-        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
-        object.__setattr__(self, "_lengths", tuple(sorted({len(k) for k in index})))
+                by_first.setdefault(phrase[0].rstrip("$"), []).append((rank, _phrase_pattern(phrase)))
+        # The scan reports the longest first word at a word start; every shorter one that is a
+        # prefix of it brings its phrases too. Candidates are tried in rank order.
+        candidates = {
+            found: tuple(
+                sorted(
+                    (c for k in range(1, len(found) + 1) for c in by_first.get(found[:k], ())),
+                    key=lambda c: c[0],
+                )
+            )
+            for found in by_first
+        }
+        source = trie_pattern(by_first) if by_first else "(?!)"
+        object.__setattr__(self, "_first_words", re.compile(rf"(?<![A-Z0-9])(?:{source})"))
+        object.__setattr__(self, "_candidates", candidates)
+        object.__setattr__(self, "_log_odds", tuple(logit(c.prior) for c in (*self.categories, self.default)))
 
     def classify(self, code: str) -> NatureClass:
         normalized = normalize_nature_code(code)
         canonical = self.aliases.get(normalized, normalized)
-        category = self._category(canonical.split())
-        return NatureClass(
-            normalized=normalized,
-            canonical=canonical,
-            category=category.name,
-            prior=category.prior,
-            log_odds=logit(category.prior),
-        )
-
-    def _category(self, words: Sequence[str]) -> NatureCategory:
         best = len(self.categories)
-        for i, word in enumerate(words):
-            for length in self._lengths:
-                if length > len(word):
+        for hit in self._first_words.finditer(canonical):
+            for rank, phrase in self._candidates[hit.group()]:
+                if rank >= best:
                     break
-                for rank, phrase in self._index.get(word[:length], ()):
-                    if rank < best and _phrase_at(words, i, phrase):
-                        best = rank
-        return self.categories[best] if best < len(self.categories) else self.default
+                if phrase.match(canonical, hit.start()):
+                    best = rank
+                    break
+        category = self.categories[best] if best < len(self.categories) else self.default
+        return NatureClass(normalized, canonical, category.name, category.prior, self._log_odds[best])
 
 
-def _phrase_at(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
-    if i + len(phrase) > len(words):
-        return False
-    return all(
-        words[i + k] == prefix[:-1] if prefix.endswith("$") else words[i + k].startswith(prefix)
-        for k, prefix in enumerate(phrase)
-    )
+def _phrase_pattern(phrase: tuple[str, ...]) -> re.Pattern[str]:
+    """Word prefixes in a row (`SELF HARM` matches `SELF HARMING`); `WORD$` must be the whole word."""
+    words = [
+        re.escape(w[:-1]) + "(?![A-Z0-9])" if w.endswith("$") else re.escape(w) + "[A-Z0-9]*" for w in phrase
+    ]
+    return re.compile(" ".join(words))

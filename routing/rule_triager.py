@@ -153,8 +153,9 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
             hazards.setdefault(flag_rule.safety, []).append((after_all, _RAISED, flag_rule.safety))
         needs.update(flag_rule.needs)
 
-    total += _combine(scored, scoring.secondary_factor)
-    reasons.extend(_merged_reasons(scored))
+    if scored:
+        total += _combine(scored, scoring.secondary_factor)
+        reasons.extend(_merged_reasons(scored))
     if not any(e.weight > 0 for e in scored):
         reasons.append(Reason(code="NO_BH_SIGNAL", weight=0.0, evidence=nature.normalized or "(empty)"))
 
@@ -175,29 +176,29 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
 
 def _intake_shifts(facts: CallFacts, scoring: ScoringPolicy, reasons: list[Reason]) -> float:
     """Priority, origin, caller and premise history: small shifts, each one a reason when it moves."""
-    shifts: list[tuple[str, float, str]] = [
-        (f"PRIORITY_{facts.priority}", scoring.priority_weights.get(facts.priority, 0.0), str(facts.priority))
-    ]
+    total = 0.0
+    shift = scoring.priority_weights.get(facts.priority)
+    if shift:
+        reasons.append(Reason(code=f"PRIORITY_{facts.priority}", weight=shift, evidence=str(facts.priority)))
+        total += shift
     if facts.origin:
         origin = normalize_nature_code(facts.origin)
-        shifts.append(("ORIGIN_" + origin.replace(" ", "_"), scoring.origin_weights.get(origin, 0.0), origin))
+        shift = scoring.origin_weights.get(origin)
+        if shift:
+            reasons.append(Reason(code="ORIGIN_" + origin.replace(" ", "_"), weight=shift, evidence=origin))
+            total += shift
     if facts.caller_type:
-        shifts.append(
-            (
-                "CALLER_" + facts.caller_type.upper(),
-                scoring.caller_weights.get(facts.caller_type, 0.0),
-                facts.caller_type,
-            )
-        )
+        shift = scoring.caller_weights.get(facts.caller_type)
+        if shift:
+            code = "CALLER_" + facts.caller_type.upper()
+            reasons.append(Reason(code=code, weight=shift, evidence=facts.caller_type))
+            total += shift
     if facts.bh_calls_12m:
         steps = [w for at_least, w in scoring.premise_steps if facts.bh_calls_12m >= at_least]
-        if steps:
-            shifts.append(("PREMISE_BH_HISTORY", steps[-1], f"bh_calls_12m={facts.bh_calls_12m}"))
-    total = 0.0
-    for code, weight, evidence in shifts:
-        if weight:
-            reasons.append(Reason(code=code, weight=weight, evidence=evidence))
-            total += weight
+        if steps and steps[-1]:
+            evidence = f"bh_calls_12m={facts.bh_calls_12m}"
+            reasons.append(Reason(code="PREMISE_BH_HISTORY", weight=steps[-1], evidence=evidence))
+            total += steps[-1]
     return total
 
 
