@@ -17,9 +17,9 @@ It also says whether a mention is about the reporting party ("RP IS UPSET") rath
 the call is about, by the nearest person word before it in the sentence.
 
 Speed: every rule names its *anchors*, the word prefixes a match starts with. One trie-shaped regex
-finds all anchor words in a single pass, and only the rules keyed by an anchor found are tried, with
-`re.match` at that word; a call with no anchor words costs one scan. Everything is precompiled;
-reading is a pure function of the text.
+finds all anchor words in a single pass; at each, one precompiled probe tries every rule keyed by
+that anchor in a single `re.match` (a lookahead per rule) and fails at once when none fits. A call
+with no anchor words costs one scan. Reading is a pure function of the text.
 """
 
 from __future__ import annotations
@@ -296,7 +296,6 @@ class NarrativeReader:
             return ()
         text = _upper_same_length(narrative)
         findings: list[Finding] = []
-        seen: set[tuple[str, int]] = set()
         context = self.context
         bounds: ClauseBounds | None = None
         for hit in self._anchor_re.finditer(text):
@@ -307,9 +306,8 @@ class NarrativeReader:
             regs = matched.regs
             for rule, group in probe.rules:
                 start, end = regs[group]
-                if end <= start or (rule.code, start) in seen:
+                if end <= start:  # not this rule (or an empty match)
                     continue
-                seen.add((rule.code, start))
                 if bounds is None:
                     bounds = ClauseBounds.of(text)
                 modality, ev_start, ev_end = context.modality(text, start, end, bounds)
