@@ -140,9 +140,17 @@ class _Service:
 
 
 async def _produce(
-    bootstrap: str, topic: str, rate: float, seconds: float, seed: int, poison_every: int
-) -> tuple[int, set[bytes]]:
-    """Send the stream open loop; return how many records were sent and the poison among them."""
+    bootstrap: str,
+    topic: str,
+    rate: float,
+    seconds: float,
+    seed: int,
+    poison_every: int,
+    killing_done: asyncio.Event,
+) -> tuple[int, set[bytes], float]:
+    """Send the stream open loop for at least `seconds` and until every kill is done (so that slow
+    restarts cannot leave kills undone); return the records sent, the poison among them and the
+    stream's length in seconds."""
     start = datetime.now(UTC)
     config = FeedConfig(seed=seed, run_id=f"c{uuid.uuid4().hex[:6]}")
     roster = demo_roster(config, start)
@@ -157,7 +165,7 @@ async def _produce(
             sent += 1
         began = time.monotonic()
         for n, (offset, event) in enumerate(SyntheticFeed(config, start, roster).events(rate), start=1):
-            if offset > seconds:
+            if offset > seconds and killing_done.is_set():
                 break
             delay = began + offset - time.monotonic()
             if delay > 0:
@@ -177,7 +185,7 @@ async def _produce(
         await producer.flush()
     finally:
         await producer.stop()
-    return sent, poison
+    return sent, poison, time.monotonic() - began
 
 
 async def run_chaos(
@@ -212,11 +220,26 @@ async def run_chaos(
         await service.start()
         try:
             await service.wait_ready(client)
+            killing_done = asyncio.Event()
             producing = asyncio.create_task(
-                _produce(bootstrap, topics["CORESPOND_TOPIC_EVENTS"], rate, seconds, seed, poison_every)
+                _produce(
+                    bootstrap,
+                    topics["CORESPOND_TOPIC_EVENTS"],
+                    rate,
+                    seconds,
+                    seed,
+                    poison_every,
+                    killing_done,
+                )
             )
-            await _kill_repeatedly(service, client, producing, kills, random.Random(seed), result)
-            result.events_sent, poison = await producing
+            try:
+                await _kill_repeatedly(service, client, producing, kills, random.Random(seed), result)
+            except BaseException:
+                producing.cancel()
+                raise
+            finally:
+                killing_done.set()
+            result.events_sent, poison, result.seconds = await producing
             await service.wait_ready(client)
             result.report = await _settled_history(bootstrap, topics, poison)
             await service.terminate()
@@ -230,7 +253,7 @@ async def run_chaos(
 async def _kill_repeatedly(
     service: _Service,
     client: httpx.AsyncClient,
-    producing: asyncio.Task[tuple[int, set[bytes]]],
+    producing: asyncio.Task[tuple[int, set[bytes], float]],
     kills: int,
     rng: random.Random,
     result: ChaosResult,
@@ -292,7 +315,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="kill -9 the service under load and check the history")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--rate", type=float, default=500.0, help="events per second")
-    parser.add_argument("--seconds", type=float, default=60.0, help="length of the stream")
+    parser.add_argument("--seconds", type=float, default=60.0, help="minimum length of the stream (it goes on until every kill is done)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bootstrap", help="a running broker (default: an embedded one)")
     parser.add_argument("--workdir", type=Path, default=Path("benchmarks/results"))

@@ -17,8 +17,9 @@ import numpy as np
 from routing.assignment import assign_units
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.region import TIED_STATUSES, CallState, RegionState, UnitState
+from routing.rulebook import default_triager
 from routing.travel import HaversineTravel, TravelModel
-from routing.triage import KeywordTriager, Triager, TriageResult
+from routing.triage import Triager, TriageResult
 from schemas.decisions import (
     Alternative,
     Assignment,
@@ -50,7 +51,7 @@ class Planner(Protocol):
 class Policy:
     """Everything a region's decisions depend on besides its state and the time."""
 
-    triager: Triager = field(default_factory=KeywordTriager)
+    triager: Triager = field(default_factory=default_triager)
     travel: TravelModel = field(default_factory=HaversineTravel)
     options: AssignmentOptions = field(default_factory=AssignmentOptions)
     planner: Planner = assign_units

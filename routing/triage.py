@@ -1,9 +1,9 @@
-"""Behavioral-health triage of one call: score, band, recommended response, reasons, safety gates.
+"""The triage interface: what a triager reads (`CallFacts`), what it returns (`TriageResult`), bands.
 
-`Triager.triage(facts)` is a pure function of the call's intake facts. This first version combines
-a nature-code table, narrative keywords and CAD hazard flags by noisy-OR (each signal is an
-independent chance that the call is a behavioral-health crisis), then applies safety gates that the
-score can never override: a weapon or violence sends an officer in the same vehicle or police alone.
+`Triager.triage(facts)` is a pure function of the call's intake facts. The service's triager is
+`routing.rule_triager.RuleTriager`, built from the rule files by `routing.rulebook`. `KeywordTriager`
+here is the first, deliberately simple version (a nature-code table, four keyword patterns and the
+CAD flags by noisy-OR, with the same safety gates), kept for code and tests that pin it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class CallFacts:
 
 @dataclass(frozen=True, slots=True)
 class TriageResult:
+    """Score in [0, 1], its band, the recommended response, every reason, safety codes, needs."""
+
     score: float
     band: Band
     response: Response

@@ -1,4 +1,5 @@
-"""The `corespond` command line: `serve`, `schema`. Parses arguments, builds `Settings`, delegates."""
+"""The `corespond` command line: `serve`, `schema`, `triage-eval`. Parses arguments, builds `Settings`,
+delegates."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
+from routing.rulebook import RulebookError
 from service.access import ApiKey, Role
 from service.settings import Settings
 
@@ -24,9 +26,11 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from service.server import serve  # noqa: PLC0415 - keep `corespond schema` light
+    from service.runtime import triager_from  # noqa: PLC0415 - keep `corespond schema` light
+    from service.server import serve  # noqa: PLC0415
 
     settings = _settings(host=args.host, port=args.port)
+    triager_from(settings)  # a bad rule file stops the start here, before any broker or port is taken
     if args.dev_tokens and not settings.api_keys:
         keys = tuple(ApiKey(role, SecretStr(secrets.token_urlsafe(24))) for role in Role)
         settings = settings.model_copy(update={"api_keys": keys})
@@ -47,6 +51,31 @@ def _schema(args: argparse.Namespace) -> int:
 
     for path in write_json_schemas(Path(args.out)):
         print(path)  # noqa: T201 - the command's output is the list of files written
+    return 0
+
+
+def _triage_eval(args: argparse.Namespace) -> int:
+    from service.runtime import triager_from  # noqa: PLC0415 - only this command needs it
+    from service.triage_eval import (  # noqa: PLC0415
+        TriageEvalError,
+        evaluate,
+        read_labeled_csv,
+        render,
+        write_json,
+    )
+
+    settings = _settings()
+    triager = triager_from(settings)
+    threshold = args.threshold if args.threshold is not None else triager.default.thresholds.medium
+    try:
+        calls = read_labeled_csv(Path(args.file))
+    except (TriageEvalError, OSError) as error:
+        print(f"corespond triage-eval: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    report = evaluate(args.file, calls, triager, threshold)
+    print(render(report))  # noqa: T201 - the command's output is the report
+    if args.json is not None:
+        write_json(report, Path(args.json))
     return 0
 
 
@@ -75,6 +104,24 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write the JSON Schemas of the contract")
     schema.add_argument("--out", default="schemas/json", help="directory to write to (default schemas/json)")
     schema.set_defaults(func=_schema)
+
+    evaluation = commands.add_parser(
+        "triage-eval",
+        help="score a labeled CSV of calls: precision, recall, F1, PR curve, AP, calibration, naive baseline",
+        description="Columns: nature_code and label (required); priority, origin, narrative, agency, "
+        "flags (semicolon-separated), caller_type, bh_calls_12m (optional). Outcome columns are never read.",
+    )
+    evaluation.add_argument("file", help="labeled CSV file")
+    evaluation.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="flag calls scoring at least this (default: the medium band)",
+    )
+    evaluation.add_argument(
+        "--json", default=None, metavar="OUT", help="also write the metrics as JSON to OUT"
+    )
+    evaluation.set_defaults(func=_triage_eval)
     return parser
 
 
@@ -84,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except ValidationError as error:
         print(f"corespond: invalid settings:\n{error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except RulebookError as error:
+        print(f"corespond: invalid triage rules:\n{error}", file=sys.stderr)  # noqa: T201
         return 2
     except KeyboardInterrupt:
         return 130

@@ -17,7 +17,10 @@ from aiokafka.structs import RecordMetadata
 
 from routing.epoch import Policy
 from routing.plan import AssignmentOptions
+from routing.rule_triager import RuleTriager
+from routing.rulebook import load_triager
 from routing.travel import HaversineTravel, TravelModel
+from routing.triage import BandThresholds
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
 from service.kafka.changelog import ChangelogWriter, StateRecord
@@ -31,9 +34,21 @@ from service.settings import Settings, TravelProfile
 from service.store import DecisionStore
 from service.ws.hub import DecisionHub
 
-__all__ = ["Runtime", "policy_from"]
+__all__ = ["Runtime", "policy_from", "triager_from"]
 
 log = logging.getLogger(__name__)
+
+
+def triager_from(settings: Settings) -> RuleTriager:
+    """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file."""
+    bands = None
+    if settings.triage_band_high is not None:
+        assert settings.triage_band_medium is not None
+        assert settings.triage_band_low is not None
+        bands = BandThresholds(
+            high=settings.triage_band_high, medium=settings.triage_band_medium, low=settings.triage_band_low
+        )
+    return load_triager(settings.triage_rules, settings.triage_agency_rules, bands)
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -42,6 +57,7 @@ def policy_from(settings: Settings) -> Policy:
         travel=_travel(settings.travel),
         regional_travel={region: _travel(p) for region, p in sorted(settings.travel_regions.items())},
         min_busy_s=settings.min_busy_s,
+        triager=triager_from(settings),
         options=AssignmentOptions(
             on_scene_s=settings.on_scene_s,
             shift_buffer_s=settings.shift_buffer_s,

@@ -6,11 +6,13 @@ import time, never held in a module global. Frozen: a changed setting is a new o
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from routing.rulebook import packaged_agency_rules
 from service.access import ApiKey, parse_api_keys
 
 __all__ = ["Settings", "TravelProfile"]
@@ -19,6 +21,7 @@ _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 Positive = Annotated[int, Field(ge=1)]
+Threshold = Annotated[float, Field(gt=0.0, lt=1.0)]
 Circuity = Annotated[
     float, Field(ge=1.0, le=3.0, description="Road km per straight-line km; a road is never shorter.")
 ]
@@ -132,6 +135,22 @@ class Settings(BaseSettings):
     travel: TravelProfile = Field(default_factory=TravelProfile)
     travel_regions: dict[str, TravelProfile] = Field(default_factory=dict)
 
+    # Triage rules
+    triage_rules: Path | None = Field(
+        default=None,
+        description="Triage rule file (TOML). Default: the packaged routing/rules/default.toml.",
+    )
+    triage_agency_rules: dict[str, Path] = Field(
+        default_factory=packaged_agency_rules,
+        description='Agency override files by agency id, as JSON: \'{"LPD": "/etc/corespond/lpd.toml"}\'. '
+        "Default: the packaged demo files for LPD, LCSO and EPPD; '{}' for none.",
+    )
+    triage_band_high: Threshold | None = Field(default=None, description="Score from which a call is high.")
+    triage_band_medium: Threshold | None = Field(
+        default=None, description="Score from which a call is medium (and, by default, co-responder)."
+    )
+    triage_band_low: Threshold | None = Field(default=None, description="Score from which a call is low.")
+
     # Demo feed
     demo_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 3.0
     demo_seed: int = 7
@@ -190,6 +209,34 @@ class Settings(BaseSettings):
                 "CORESPOND_SHIFT_BUFFER_S + CORESPOND_ON_SCENE_S must be under 36 hours (the longest shift): "
                 "otherwise no unit could ever be assigned"
             )
+        return self
+
+    @field_validator("triage_rules")
+    @classmethod
+    def _rules_file_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"CORESPOND_TRIAGE_RULES: no such file: {path}")
+        return path
+
+    @field_validator("triage_agency_rules")
+    @classmethod
+    def _agency_files_exist(cls, files: dict[str, Path]) -> dict[str, Path]:
+        missing = {agency: str(path) for agency, path in files.items() if not path.is_file()}
+        if missing:
+            raise ValueError(f"CORESPOND_TRIAGE_AGENCY_RULES: no such file for {missing}")
+        return files
+
+    @model_validator(mode="after")
+    def _bands_together(self) -> Self:
+        bands = (self.triage_band_low, self.triage_band_medium, self.triage_band_high)
+        given = [b for b in bands if b is not None]
+        if given and len(given) != 3:
+            raise ValueError(
+                "CORESPOND_TRIAGE_BAND_HIGH, CORESPOND_TRIAGE_BAND_MEDIUM and CORESPOND_TRIAGE_BAND_LOW "
+                "are set together or not at all"
+            )
+        if len(given) == 3 and not given[0] < given[1] < given[2]:
+            raise ValueError("triage bands must rise: CORESPOND_TRIAGE_BAND_LOW < _MEDIUM < _HIGH")
         return self
 
     @model_validator(mode="after")

@@ -25,7 +25,7 @@ from tests.conftest import eventually, latest_decision, start_service, stop_serv
 async def test_kill_9_under_load_loses_nothing_and_decides_nothing_twice(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    result = await run_chaos(broker.bootstrap, kills=3, rate=120, seconds=45, seed=7, workdir=tmp_path)
+    result = await run_chaos(broker.bootstrap, kills=3, rate=120, seconds=30, seed=7, workdir=tmp_path)
     summary = result.report.summary()
     assert result.kills == 3, summary
     assert result.report.ok, summary

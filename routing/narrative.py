@@ -1,0 +1,347 @@
+"""Reading call-taker remarks: which phrase rules fire, and in what context each one fired.
+
+This module owns the narrative half of triage. A `NarrativeReader` is compiled once from the rule
+file and then answers `read(text)` with `Finding`s: the rule that matched, the text span, and the
+*modality* of the mention, decided ConText-style (Harkema et al., 2009, the successor of NegEx) from
+trigger words around the match, inside its clause:
+
+- negated: "DENIES SI", "NO WEAPONS", "NEG FOR HI", "SI NEG", "NOT SUICIDAL";
+- resolved (for hazards): "KNIFE SECURED BY OFFICERS", "REMOVED THE GUNS";
+- historical: "HX OF SI", "PRIOR ATTEMPTS"; remote: "USED TO CUT HIMSELF AS A TEEN", "YEARS AGO";
+- hypothetical: "PLAN TO OD", "GOING TO SHOOT" (intent still counts as behavioral evidence);
+- unknown: "UNK IF ARMED", "WEAPONS UNK";
+- possible: "POSS SUICIDAL", "MAY HAVE A GUN";
+- affirmed otherwise.
+
+It also says whether a mention is about the reporting party ("RP IS UPSET") rather than the person
+the call is about, by the nearest person word before it in the sentence.
+
+Speed: every rule names its *anchors*, the word prefixes a match starts with. One trie-shaped regex
+finds all anchor words in a single pass; at each, one precompiled probe tries every rule keyed by
+that anchor in a single `re.match` (a lookahead per rule) and fails at once when none fits. A call
+with no anchor words costs one scan. Reading is a pure function of the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+__all__ = [
+    "ContextLexicon",
+    "Finding",
+    "Modality",
+    "NarrativeReader",
+    "PhraseRule",
+    "trie_pattern",
+]
+
+
+class Modality(StrEnum):
+    """How a mention stands in its clause. The order of `_RANK` decides which trigger wins."""
+
+    AFFIRMED = "affirmed"
+    POSSIBLE = "possible"
+    UNKNOWN = "unknown"
+    HYPOTHETICAL = "hypothetical"
+    HISTORICAL = "historical"
+    REMOTE = "remote"
+    RESOLVED = "resolved"
+    NEGATED = "negated"
+
+
+# When several triggers cover one mention, the strongest reading wins: "NO HX OF SI" is negated,
+# "POSS HX OF SI" historical, "HX OF SI YEARS AGO" remote.
+_RANK: Mapping[Modality, int] = {
+    Modality.AFFIRMED: 0,
+    Modality.POSSIBLE: 1,
+    Modality.UNKNOWN: 2,
+    Modality.HYPOTHETICAL: 3,
+    Modality.HISTORICAL: 4,
+    Modality.REMOTE: 5,
+    Modality.RESOLVED: 6,
+    Modality.NEGATED: 7,
+}
+
+_CLAUSE_END = re.compile(r"[.;!?\n:,()\[\]]")
+_DASH = re.compile(r"(?<=\s)-+(?=\s)")
+_ABSENT = frozenset({Modality.NEGATED, Modality.RESOLVED, Modality.REMOTE})
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRule:
+    """One compiled phrase rule: what it is evidence of, and what it gates."""
+
+    code: str
+    category: str
+    weight: float
+    """Log-odds the rule adds to the behavioral-health score when affirmed (0 for hazard-only rules)."""
+    pattern: re.Pattern[str]
+    anchors: tuple[str, ...]
+    safety: tuple[str, ...] = ()
+    """Safety codes raised when the mention is affirmed or possible (e.g. `weapon_reported`)."""
+    safety_if_unknown: str | None = None
+    """Safety code raised when the mention is unknown ("UNK IF ARMED" gives `weapon_unknown`)."""
+    needs: frozenset[str] = frozenset()
+    resolves: frozenset[str] = frozenset()
+    """Safety codes an affirmed mention clears ("DISARMED" clears `weapon_reported`)."""
+    hypothetical_raises: bool = False
+    """A hypothetical mention still raises the hazard ("SAID HE WILL GET HIS GUN")."""
+    rp_discount: bool = False
+    """A weak affect word ("UPSET", "SCARED") that says little when it describes the caller."""
+    requires: frozenset[str] = frozenset()
+    """Codes of which one must also be read in the text (not negated) for this rule to count."""
+
+
+class Finding(NamedTuple):
+    """One rule that matched, where, and how the text holds it (a tuple: built on the hot path)."""
+
+    rule: PhraseRule
+    modality: Modality
+    start: int
+    end: int
+    evidence: str
+    """The matched text with the trigger that changed its reading, e.g. "DENIES SI"."""
+    about_reporting_party: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLexicon:
+    """Trigger words of the context algorithm, compiled. Built by the rule-file loader."""
+
+    pre: Mapping[str, Modality]
+    post: Mapping[str, Modality]
+    terminators: frozenset[str]
+    reporting_party: frozenset[str]
+    persons: frozenset[str]
+    window: int = 5
+    post_window: int = 3
+    _pre_re: re.Pattern[str] = field(init=False, repr=False)
+    _post_re: re.Pattern[str] = field(init=False, repr=False)
+    _who_re: re.Pattern[str] = field(init=False, repr=False)
+    _pre_first: frozenset[str] = field(init=False, repr=False)
+    _post_first: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        pre_words = [*self.pre, *self.terminators]
+        post_words = [*self.post, *self.terminators]
+        object.__setattr__(self, "_pre_re", _literal_alternation(pre_words))
+        object.__setattr__(self, "_post_re", _literal_alternation(post_words))
+        object.__setattr__(self, "_who_re", _literal_alternation([*self.reporting_party, *self.persons]))
+        # First words of the triggers: a clause without any of them needs no regex at all.
+        object.__setattr__(self, "_pre_first", frozenset(w.split()[0] for w in self.pre))
+        object.__setattr__(self, "_post_first", frozenset(w.split()[0] for w in self.post))
+
+    def modality(
+        self, text: str, start: int, end: int, clauses: ClauseBounds | None = None
+    ) -> tuple[Modality, int, int]:
+        """The reading of the mention `text[start:end]` and the evidence span including its trigger."""
+        bounds = clauses or ClauseBounds.of(text)
+        best, ev_start, ev_end = Modality.AFFIRMED, start, end
+        clause_start = bounds.start_before(start)
+        if clause_start < start and not self._pre_first.isdisjoint(_words(text[clause_start:start])):
+            triggers: list[tuple[Modality, int, int]] = []
+            for m in self._pre_re.finditer(text, clause_start, start):
+                modality = self.pre.get(" ".join(m.group().split()))
+                if modality is None:  # a terminator closes the scope of every trigger before it
+                    triggers.clear()
+                else:
+                    triggers.append((modality, m.start(), m.end()))
+            for modality, t_start, t_end in triggers:
+                if _RANK[modality] > _RANK[best] and len(text[t_end:start].split()) <= self.window:
+                    best, ev_start = modality, t_start
+        clause_end = bounds.end_after(end)
+        if end < clause_end and not self._post_first.isdisjoint(
+            _words(text[end:clause_end])[: self.post_window]
+        ):
+            after = self._post_re.search(text, end, clause_end)
+            if after is not None:
+                modality = self.post.get(" ".join(after.group().split()))
+                if (
+                    modality is not None
+                    and _RANK[modality] > _RANK[best]
+                    and len(text[end : after.start()].split()) < self.post_window
+                ):
+                    best, ev_end = modality, after.end()
+        return best, ev_start, ev_end
+
+    def about_reporting_party(self, text: str, start: int) -> bool:
+        """Whether the nearest person word before `start` in its sentence is the reporting party."""
+        sentence_start = _sentence_start(text, start)
+        last: str | None = None
+        for m in self._who_re.finditer(text, sentence_start, start):
+            if text.startswith("'S", m.end()):
+                continue  # "RP'S WIFE": the possessive points at someone else
+            last = m.group()
+        return last is not None and " ".join(last.split()) in self.reporting_party
+
+
+def _words(text: str) -> list[str]:
+    """Blank-separated words, with the in-clause punctuation that may hug a trigger taken off."""
+    return text.translate(_LOOSE_PUNCTUATION).split()
+
+
+_LOOSE_PUNCTUATION = str.maketrans(dict.fromkeys('"*#&', " "))
+
+
+class ClauseBounds(NamedTuple):
+    """Where the clauses of one text end, found once per text and looked up per mention."""
+
+    starts: list[int]
+    ends: list[int]
+    length: int
+
+    @classmethod
+    def of(cls, text: str) -> ClauseBounds:
+        spans = [m.span() for m in _CLAUSE_END.finditer(text)]
+        if " -" in text:  # a dash between blanks ends a clause; one inside a word does not
+            spans = sorted(spans + [m.span() for m in _DASH.finditer(text)])
+        return cls([a for a, _ in spans], [b for _, b in spans], len(text))
+
+    def start_before(self, pos: int) -> int:
+        """Where the clause holding `pos` begins: just after the last boundary ending at or before it."""
+        i = bisect.bisect_right(self.ends, pos)
+        return self.ends[i - 1] if i else 0
+
+    def end_after(self, pos: int) -> int:
+        """Where the clause holding `pos` ends: the first boundary starting at or after it."""
+        i = bisect.bisect_left(self.starts, pos)
+        return self.starts[i] if i < len(self.starts) else self.length
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    start = max(0, pos - 240)
+    for m in _SENTENCE_END.finditer(text, start, pos):
+        start = m.end()
+    return start
+
+
+def _literal_alternation(words: Iterable[str]) -> re.Pattern[str]:
+    """A regex matching any of `words` as whole words, longest first, spaces matching any blank run."""
+    unique = {" ".join(w.split()) for w in words}
+    if not unique:
+        return re.compile(r"(?!)")
+    body = trie_pattern(unique).replace(re.escape(" "), r"\s+")
+    return re.compile(rf"(?<![A-Z0-9'])(?:{body})(?![A-Z0-9])")
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex source matching any of `words`, factored as a trie so that one scan stays fast.
+
+    Where a word is a prefix of another, the longer continuation is tried first: the longest wins.
+    """
+
+    def build(group: list[str]) -> str:
+        branches = [
+            re.escape(char) + build([w[1:] for w in items])
+            for char, items in itertools.groupby(sorted(w for w in group if w), key=lambda w: w[0])
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in group else body
+
+    return build(sorted(set(words)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """Every rule keyed by one anchor, tried in a single `re.match`: one optional lookahead per rule."""
+
+    pattern: re.Pattern[str]
+    rules: tuple[tuple[PhraseRule, int], ...]
+    """Each rule with the index of its group in the match's `regs`."""
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativeReader:
+    """Finds every phrase rule that fires in a narrative, with its modality. Immutable once built."""
+
+    rules: tuple[PhraseRule, ...]
+    context: ContextLexicon
+    _anchor_re: re.Pattern[str] = field(init=False, repr=False)
+    _probes: Mapping[str, _Probe] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        anchors = sorted({a for rule in self.rules for a in rule.anchors})
+        by_anchor: dict[str, list[PhraseRule]] = {a: [] for a in anchors}
+        for rule in self.rules:
+            for anchor in rule.anchors:
+                by_anchor[anchor].append(rule)
+        # The scan reports the longest anchor at a word start; every shorter anchor that is a prefix
+        # of it keys rules that must be tried there too. Anchors keying the same rules share a probe.
+        probes: dict[tuple[str, ...], _Probe] = {}
+        probe_for: dict[str, _Probe] = {}
+        for found in anchors:
+            keyed = tuple(
+                dict.fromkeys(r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ()))
+            )
+            key = tuple(r.code for r in keyed)
+            if key not in probes:
+                probes[key] = _probe(keyed)
+            probe_for[found] = probes[key]
+        source = trie_pattern(anchors) if anchors else "(?!)"
+        object.__setattr__(self, "_anchor_re", re.compile(rf"(?<![A-Z0-9'])(?:{source})"))
+        object.__setattr__(self, "_probes", probe_for)
+
+    def read(self, narrative: str, *, caller_is_subject: bool = False) -> tuple[Finding, ...]:
+        """Every rule match in `narrative`, in text order, each with its modality and evidence."""
+        if not narrative:
+            return ()
+        text = _upper_same_length(narrative)
+        findings: list[Finding] = []
+        context = self.context
+        bounds: ClauseBounds | None = None
+        for hit in self._anchor_re.finditer(text):
+            probe = self._probes[hit.group()]
+            matched = probe.pattern.match(text, hit.start())
+            if matched is None:
+                continue
+            regs = matched.regs
+            for rule, group in probe.rules:
+                start, end = regs[group]
+                if end <= start:  # not this rule (or an empty match)
+                    continue
+                if bounds is None:
+                    bounds = ClauseBounds.of(text)
+                modality, ev_start, ev_end = context.modality(text, start, end, bounds)
+                about_rp = (
+                    rule.rp_discount and not caller_is_subject and context.about_reporting_party(text, start)
+                )
+                findings.append(Finding(rule, modality, start, end, narrative[ev_start:ev_end], about_rp))
+        if any(f.rule.requires for f in findings):
+            present = {f.rule.code for f in findings if f.modality not in _ABSENT}
+            findings = [f for f in findings if not f.rule.requires or f.rule.requires & present]
+        return tuple(findings)
+
+
+def _probe(rules: tuple[PhraseRule, ...]) -> _Probe:
+    tries = "".join(f"(?:(?=(?P<r{i}>{rule.pattern.pattern}))|)" for i, rule in enumerate(rules))
+    # then fail unless some rule matched, so that the common case (no rule here) costs no Python loop
+    none_matched = "(?!)"
+    for i in reversed(range(len(rules))):
+        none_matched = f"(?(r{i})|{none_matched})"
+    compiled = _compile_probe(tries + none_matched)
+    return _Probe(compiled, tuple((rule, compiled.groupindex[f"r{i}"]) for i, rule in enumerate(rules)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_probe(source: str) -> re.Pattern[str]:
+    """A memo over `re.compile` for probe sources: every agency's reader shares the default set's
+    probes, and there are more of them than `re`'s own cache (512) holds."""
+    return re.compile(source)
+
+
+def _upper_same_length(text: str) -> str:
+    """Upper case with every index kept, so evidence spans can be cut from the original text."""
+    upper = text.upper()
+    if len(upper) == len(text):
+        return upper
+    return "".join(c if len(c.upper()) != 1 else c.upper() for c in text)

@@ -1,0 +1,140 @@
+"""The hand-written narrative cases: each case's expectations, and recall/precision over each file.
+
+Files (same columns): `narrative_cases.csv` (the development set the rules were written against),
+`narrative_cases_blind.csv` to `narrative_cases_blind4.csv` (each
+written later without looking at the rules, then used to improve them; their first-look scores are
+recorded in the README's Triage section as the honest estimate for unseen text). Columns:
+
+- `label`: 1 when a co-responder team should go (a behavioral-health crisis), else 0;
+- `expected_response`: `co_response` (any co-responder response), `no_co_response`, or an exact one;
+- `expected_safety`: `;`-separated codes that must be present, `!code` for codes that must not be;
+- `expected_needs`: `;`-separated needs that must be present.
+
+Known misses are listed below with the reason, as strict expected failures: if one starts passing,
+the list must be updated.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from routing.rule_triager import RuleTriager
+from routing.rulebook import default_triager
+from routing.triage import CallFacts, TriageResult
+
+HERE = Path(__file__).parent
+FILES = (
+    "narrative_cases.csv",
+    "narrative_cases_blind.csv",
+    "narrative_cases_blind2.csv",
+    "narrative_cases_blind3.csv",
+    "narrative_cases_blind4.csv",
+)
+TRIAGER: RuleTriager = default_triager()
+
+KNOWN_MISSES = {
+    "b-067": "the wife hid the loaded pistol ('SHE TOOK IT AND HID IT'): removal by pronoun is not read, "
+    "so the weapon stays reported (the safe side)",
+    "c-026": "a delusional identity (staff are her children) with no cue word",
+    "d-011": "false alarm: a drunk husband yelling and smashing her phone (domestic) adds up weak cues "
+    "(aggression, intoxication, a family caller) past the threshold",
+}
+
+
+def _rows() -> list[dict[str, str]]:
+    rows = []
+    for name in FILES:
+        with (HERE / name).open(newline="", encoding="utf-8") as handle:
+            rows.extend({**row, "file": name} for row in csv.DictReader(handle))
+    return rows
+
+
+ROWS = _rows()
+
+
+def _triage(row: dict[str, str]) -> TriageResult:
+    return TRIAGER.triage(
+        CallFacts(
+            agency=row["agency"],
+            nature_code=row["nature_code"],
+            priority=int(row["priority"]),
+            narrative=row["narrative"],
+            flags=frozenset(f for f in row["flags"].split(";") if f),
+            caller_type=row["caller_type"] or None,
+        )
+    )
+
+
+def _problems(row: dict[str, str], result: TriageResult) -> list[str]:
+    problems = []
+    sends_team = result.response.wants_co_responder
+    if sends_team != (row["label"] == "1"):
+        problems.append(f"label {row['label']} but response {result.response.value} (score {result.score})")
+    expected = row["expected_response"]
+    if expected == "co_response" and not sends_team:
+        problems.append("expected a co-responder response")
+    elif expected == "no_co_response" and sends_team:
+        problems.append("expected no co-responder response")
+    elif expected not in ("co_response", "no_co_response") and result.response.value != expected:
+        problems.append(f"expected {expected}, got {result.response.value}")
+    for code in filter(None, row["expected_safety"].split(";")):
+        if code.startswith("!") and code[1:] in result.safety:
+            problems.append(f"safety has {code[1:]}")
+        elif not code.startswith("!") and code not in result.safety:
+            problems.append(f"safety lacks {code}")
+    problems.extend(
+        f"needs lack {n}" for n in filter(None, row["expected_needs"].split(";")) if n not in result.needs
+    )
+    return problems
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(
+            row, id=row["case_id"], marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[row["case_id"]])
+        )
+        if row["case_id"] in KNOWN_MISSES
+        else pytest.param(row, id=row["case_id"])
+        for row in ROWS
+    ],
+)
+def test_case(row: dict[str, str]) -> None:
+    result = _triage(row)
+    assert not _problems(row, result), (
+        row["narrative"],
+        [(r.code, r.weight, r.evidence) for r in result.reasons],
+    )
+    assert result.reasons
+
+
+def _recall_precision(rows: list[dict[str, str]]) -> tuple[float, float]:
+    sent = [(r["label"] == "1", _triage(r).response.wants_co_responder) for r in rows]
+    tp = sum(label and sent_team for label, sent_team in sent)
+    fp = sum(sent_team and not label for label, sent_team in sent)
+    fn = sum(label and not sent_team for label, sent_team in sent)
+    return tp / (tp + fn), tp / (tp + fp)
+
+
+def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
+    recall, precision = _recall_precision(ROWS)
+    assert recall >= 0.95, f"recall {recall:.3f}"
+    assert precision >= 0.80, f"precision {precision:.3f}"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_no_file_falls_far_behind(name: str) -> None:
+    recall, precision = _recall_precision([r for r in ROWS if r["file"] == name])
+    assert recall >= 0.90, f"{name}: recall {recall:.3f}"
+    assert precision >= 0.80, f"{name}: precision {precision:.3f}"
+
+
+def test_the_development_set_is_large_and_covers_its_themes() -> None:
+    dev = [r for r in ROWS if r["file"] == FILES[0]]
+    assert len(dev) >= 200
+    ids = {r["case_id"].split("-")[0] for r in dev}
+    assert {"si", "att", "psy", "neg", "unc", "rp", "his", "hard", "wpn", "dem", "juv", "hom", "sub"} <= ids
+    assert len({r["case_id"] for r in ROWS}) == len(ROWS), "case ids are unique"

@@ -1,0 +1,241 @@
+"""Whole triage decisions, table-driven: score and band, response, safety gates, needs, reasons."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from routing.rule_triager import RuleTriager
+from routing.rulebook import default_triager
+from routing.triage import BandThresholds, CallFacts, TriageResult, band_for
+from schemas.decisions import Band, Response
+
+
+@pytest.fixture(scope="module")
+def triager() -> RuleTriager:
+    return default_triager()
+
+
+def _facts(
+    narrative: str = "",
+    *,
+    nature: str = "DISTURBANCE",
+    priority: int = 2,
+    agency: str = "LPD",
+    flags: tuple[str, ...] = (),
+    caller: str | None = "third_party",
+    origin: str | None = None,
+    history: int | None = None,
+) -> CallFacts:
+    return CallFacts(
+        agency=agency,
+        nature_code=nature,
+        priority=priority,
+        narrative=narrative,
+        flags=frozenset(flags),
+        caller_type=caller,
+        origin=origin,
+        bh_calls_12m=history,
+    )
+
+
+ARMED_RESPONSES = {Response.POLICE_ONLY, Response.CO_RESPONSE_PRIMARY}
+
+
+@pytest.mark.parametrize(
+    ("facts", "response", "safety"),
+    [
+        (
+            _facts("RP STATES SON THREATENING TO HURT HIMSELF, NO WEAPONS SEEN"),
+            Response.CO_RESPONSE_ANY,
+            set(),
+        ),
+        (
+            _facts("SON IS SUICIDAL AND HAS A KNIFE TO HIS THROAT"),
+            Response.CO_RESPONSE_PRIMARY,
+            {"weapon_reported"},
+        ),
+        (
+            _facts("MALE WAVING A GUN AT CARS", nature="SUSPICIOUS PERSON"),
+            Response.POLICE_ONLY,
+            {"weapon_reported", "violence_in_progress"},
+        ),
+        (
+            _facts("SON ASSAULTED HIS MOTHER, OFF HIS MEDS"),
+            Response.CO_RESPONSE_PRIMARY,
+            {"violence_in_progress"},
+        ),
+        (
+            _facts("BOYFRIEND CHOKED HER AND IS STILL IN THE HOUSE", nature="DOMESTIC"),
+            Response.POLICE_ONLY,
+            None,
+        ),
+        (_facts("PARANOID, UNK IF ARMED"), Response.CO_RESPONSE_PRIMARY, {"weapon_unknown"}),
+        (_facts("HEARING VOICES TELLING HIM TO HURT THEIR MOTHER"), Response.CO_RESPONSE_PRIMARY, None),
+        (
+            _facts("THREATENING TO STAB ANYONE WHO COMES NEAR. HAS A KNIFE. HALLUCINATING"),
+            Response.CO_RESPONSE_PRIMARY,
+            None,
+        ),
+        (_facts("STOLE MY BIKE", nature="THEFT", priority=4), Response.NOT_BEHAVIORAL, set()),
+        (
+            _facts(
+                "CALLER WANTS INFO ON SUPPORT GROUPS. FEELS DEPRESSED",
+                nature="MENTAL HEALTH",
+                priority=4,
+                caller="self",
+            ),
+            Response.CO_RESPONSE_SECONDARY,
+            set(),
+        ),
+    ],
+)
+def test_responses_and_safety(
+    triager: RuleTriager, facts: CallFacts, response: Response, safety: set[str] | None
+) -> None:
+    result = triager.triage(facts)
+    assert result.response is response, result
+    if safety is not None:
+        assert set(result.safety) == safety
+
+
+def test_threat_with_the_means_is_violence_in_progress(triager: RuleTriager) -> None:
+    result = triager.triage(_facts("MALE WITH A KNIFE THREATENING TO STAB ANYONE WHO COMES NEAR"))
+    assert {"weapon_reported", "threat_to_others", "violence_in_progress"} <= set(result.safety)
+    assert result.response in ARMED_RESPONSES
+
+
+@pytest.mark.parametrize("flag", ["weapon", "violence"])
+def test_a_cad_flag_gates_whatever_the_narrative_says(triager: RuleTriager, flag: str) -> None:
+    result = triager.triage(_facts("HEARING VOICES. NO WEAPONS. CALM", flags=(flag,), nature="MENTAL HEALTH"))
+    assert result.response is Response.CO_RESPONSE_PRIMARY
+    assert {"weapon_reported", "violence_in_progress"} & set(result.safety)
+    assert any(r.code == f"FLAG_{flag.upper()}" and r.evidence == flag for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("narrative", "armed"),
+    [
+        ("SUBJ HAD A KNIFE AND WAS THREATENING SUICIDE. KNIFE SECURED BY OFFICERS", False),
+        ("KNIFE SECURED BY OFFICERS. NOW HAS A SECOND KNIFE FROM THE KITCHEN", True),
+        ("SUBJ HAS A KNIFE. NO WEAPONS SEEN BY RP", True),
+        ("DEPUTIES ON SCENE. SUBJ DISARMED AND DETAINED. STILL SAYING HE WANTS TO DIE", False),
+        ("POSS HAS A KNIFE IN HIS WAISTBAND. UNK IF ARMED", True),
+    ],
+)
+def test_the_latest_statement_about_a_weapon_wins(triager: RuleTriager, narrative: str, armed: bool) -> None:
+    result = triager.triage(_facts(narrative, nature="SUICIDAL"))
+    assert ("weapon_reported" in result.safety) is armed
+    assert (result.response is Response.CO_RESPONSE_PRIMARY) is armed
+
+
+@pytest.mark.parametrize(
+    ("facts", "needs"),
+    [
+        (_facts("MALE DOWN. POSS OD. BLUE LIPS. NOT BREATHING", nature="OVERDOSE", priority=1), {"ems"}),
+        (_facts("RP STATES 14 YO DAUGHTER IS CUTTING HERSELF"), {"juvenile"}),
+        (_facts("SON NEEDS TRANSPORT TO THE ER FOR A PSYCH EVAL. WILLING TO GO"), {"transport"}),
+        (
+            _facts("SUICIDAL", flags=("juvenile", "transport_needed", "medical")),
+            {"juvenile", "transport", "ems"},
+        ),
+    ],
+)
+def test_needs(triager: RuleTriager, facts: CallFacts, needs: set[str]) -> None:
+    result = triager.triage(facts)
+    assert needs <= result.needs
+    if "ems" in needs:
+        assert "medical_emergency" in result.safety
+
+
+def test_a_medical_emergency_without_behavioral_signs_is_not_behavioral_but_calls_ems(
+    triager: RuleTriager,
+) -> None:
+    result = triager.triage(
+        _facts("HUSBAND HAVING CHEST PAIN AND TROUBLE BREATHING", nature="MEDICAL", priority=1)
+    )
+    assert result.response is Response.NOT_BEHAVIORAL
+    assert "medical_emergency" in result.safety
+    assert "ems" in result.needs
+
+
+def test_the_score_is_the_logistic_of_the_reason_weights(triager: RuleTriager) -> None:
+    for facts in (
+        _facts("RP STATES NEIGHBOR IS HEARING VOICES AND OFF HIS MEDS. HX OF SI", origin="911", history=3),
+        _facts("", nature="THEFT", priority=4),
+        _facts("SUICIDAL, HAS A GUN", nature="SUICIDAL", priority=1),
+    ):
+        result = triager.triage(facts)
+        total = sum(r.weight for r in result.reasons)
+        assert result.score == pytest.approx(1 / (1 + math.exp(-total)), abs=2e-3)
+
+
+def test_every_decision_explains_itself(triager: RuleTriager) -> None:
+    plain = triager.triage(_facts("", nature="PARKING", priority=5))
+    assert plain.reasons[0].code == "NATURE_TRAFFIC_VEHICLE"
+    assert plain.reasons[0].evidence == "PARKING"
+    assert any(r.code == "NO_BH_SIGNAL" and r.evidence == "PARKING" for r in plain.reasons)
+    rich = triager.triage(_facts("RP DENIES SI. SON IS HEARING VOICES", nature="WELFARE CHECK"))
+    codes = {r.code: r for r in rich.reasons}
+    assert codes["HALLUCINATIONS"].evidence == "HEARING VOICES"
+    assert codes["SUICIDAL_IDEATION_NEGATED"].weight == 0.0
+    assert codes["SUICIDAL_IDEATION_NEGATED"].evidence == "DENIES SI"
+
+
+@pytest.mark.parametrize(
+    ("nature", "agency", "category"),
+    [
+        ("MH", "LPD", "MENTAL_HEALTH"),
+        ("MH", "EPPD", "OTHER"),
+        ("10-96", "LCSO", "MENTAL_HEALTH"),
+        ("10-50", "LPD", "TRAFFIC_VEHICLE"),
+        ("PSY", "LCSO", "MENTAL_HEALTH"),
+        ("WELCK", "EPPD", "WELFARE_CHECK"),
+        ("EDP", "XYZ", "MENTAL_HEALTH"),
+        ("--SUICIDE", "SPD", "SUICIDE"),
+        ("Person in Behavioral/Emotional Crisis", "SPD", "MENTAL_HEALTH"),
+    ],
+)
+def test_agency_aliases_select_the_nature_category(
+    triager: RuleTriager, nature: str, agency: str, category: str
+) -> None:
+    result = triager.triage(_facts("", nature=nature, agency=agency))
+    assert result.reasons[0].code == f"NATURE_{category}"
+
+
+def test_an_agency_phrase_rule_applies_to_that_agency_only(triager: RuleTriager) -> None:
+    text = "HIKER TOLD THE RANGER SHE WAS NOT COMING BACK"
+    eppd = triager.triage(_facts(text, agency="EPPD", nature="SUSPICIOUS PERSON"))
+    lpd = triager.triage(_facts(text, agency="LPD", nature="SUSPICIOUS PERSON"))
+    assert any(r.code == "EPPD_PARK_DESPONDENT" for r in eppd.reasons)
+    assert not any(r.code == "EPPD_PARK_DESPONDENT" for r in lpd.reasons)
+    assert eppd.score > lpd.score
+
+
+def test_weak_affect_about_the_caller_counts_less_than_about_the_subject(triager: RuleTriager) -> None:
+    about_caller = triager.triage(_facts("RP IS UPSET AND WORRIED"))
+    about_subject = triager.triage(_facts("SON IS UPSET AND WORRIED"))
+    assert about_caller.score < about_subject.score
+    assert any(r.code == "AFFECT_WORDS_RP" for r in about_caller.reasons)
+
+
+def test_history_counts_less_than_a_current_statement(triager: RuleTriager) -> None:
+    now = triager.triage(_facts("SON IS SUICIDAL", nature="WELFARE CHECK", priority=3))
+    history = triager.triage(_facts("SON HAS A HX OF SI", nature="WELFARE CHECK", priority=3))
+    remote = triager.triage(_facts("SON ATTEMPTED SUICIDE YEARS AGO", nature="WELFARE CHECK", priority=3))
+    assert now.score > history.score > remote.score
+
+
+def test_bands_follow_the_thresholds() -> None:
+    thresholds = BandThresholds(high=0.7, medium=0.4, low=0.15)
+    assert band_for(0.7, thresholds) is Band.HIGH
+    assert band_for(0.69, thresholds) is Band.MEDIUM
+    assert band_for(0.15, thresholds) is Band.LOW
+    assert band_for(0.1, thresholds) is Band.NONE
+
+
+def test_triage_is_deterministic(triager: RuleTriager) -> None:
+    facts = _facts("SON OFF HIS MEDS, HEARING VOICES, POSS HAS A KNIFE, HX OF SI", flags=("intoxicated",))
+    first: TriageResult = triager.triage(facts)
+    assert all(triager.triage(facts) == first for _ in range(5))
