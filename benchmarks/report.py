@@ -190,6 +190,8 @@ def render_markdown(result: Result, plots: Sequence[Path] = ()) -> str:
         lines.append(f"| {check['name']} | {check['target']} | {check['measured']} | {met} |")
     lines += ["", "## Event -> decision latency (ms) and throughput", "", *_latency_rows(result), ""]
     lines.append(
+        "`broker`: the generator reads its own input topic back, no pipeline: the floor of every figure "
+        "here (two producer/consumer hops through the broker for the pipelines, one for this). "
         "`measured`: events whose output was read back (the service publishes a decision only when a "
         "call's decision changes, so fewer than sent; the no-op outputs every event). `done ev/s`: events "
         "sent / (sentinel read back - start). `trend`: least-squares slope of latency over the run; a "
@@ -289,7 +291,7 @@ def write_plots(result: Result, out_dir: Path, stem: str) -> list[Path]:
     paths: list[Path] = []
     runs = result.get("latency", [])
     fig, ax = plt.subplots(figsize=(8, 5))
-    for target, colour in (("service", "tab:blue"), ("noop", "tab:grey")):
+    for target, colour in (("service", "tab:blue"), ("noop", "tab:grey"), ("broker", "tab:brown")):
         chosen = sorted((r for r in runs if r["target"] == target), key=lambda r: r["rate_per_s"])
         rates = [r["rate_per_s"] for r in chosen]
         for key, style in (("p50_ms", "--"), ("p99_ms", "-")):

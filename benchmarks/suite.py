@@ -1,9 +1,10 @@
 """The suite runner behind `corespond bench`: runs every phase in order and writes the report.
 
 Phases, each with topics of its own and fresh processes:
-1. latency at each offered rate, the no-op pipeline then the service (open loop, `e2e_latency`);
+1. latency at each offered rate: the broker alone (the generator reads its own input back: the
+   floor of any measurement here), the no-op pipeline, then the service (open loop, `e2e_latency`);
    right after the first service run, WebSocket fan-out to each client count in the same process;
-2. a burst at a high rate, no-op then service;
+2. a burst at a high rate, the same three;
 3. drain of a preloaded backlog, no-op then service;
 4. memory per 10,000 tracked calls (a fresh service, then the same events in-process);
 5. routing solve time through the routing issue's benchmark, when it is in the tree.
@@ -155,7 +156,7 @@ def _plan(
 async def _latency_run(
     config: SuiteConfig,
     bootstrap: str,
-    process: RunningProcess,
+    ws_url: str | None,
     topics: PhaseTopics,
     plan: LoadPlan,
     *,
@@ -163,14 +164,14 @@ async def _latency_run(
     burst: bool,
     progress: _Progress,
 ) -> Result:
-    service = target == "service"
+    """One open-loop run. The `broker` target reads the input topic itself back: no pipeline at all."""
     run = await measure_open_loop(
         bootstrap,
         topics.events,
-        topics.outputs,
+        topics.events if target == "broker" else topics.outputs,
         plan,
-        id_field="source_event_id" if service else "event_id",
-        ws_url=process.ws_url if service else None,
+        id_field="source_event_id" if target == "service" else "event_id",
+        ws_url=ws_url,
         settle_timeout_s=60.0,
         on_progress=progress.phase(f"{target} {plan.rate_per_s:,.0f}/s{' burst' if burst else ''}"),
     )
@@ -216,19 +217,25 @@ async def _latency_phases(
     if config.burst_rate is not None:
         points.append((config.burst_rate, config.burst_seconds, True))
     for index, (rate, seconds, burst) in enumerate(points):
-        for target in ("noop", "service"):
+        for target in ("broker", "noop", "service"):
             phase = f"{target}-{int(rate)}{'-burst' if burst else ''}"
             topics = PhaseTopics.for_phase(tag, phase)
             plan = _plan(config, f"{tag}{phase}", rate, seconds)
-            async with _pipeline(target, bootstrap, topics, logs) as process:
+            if target == "broker":
+                await _create_topics(bootstrap, topics)
                 run = await _latency_run(
-                    config, bootstrap, process, topics, plan, target=target, burst=burst, progress=progress
+                    config, bootstrap, None, topics, plan, target=target, burst=burst, progress=progress
                 )
                 result["latency"].append(run)
-                progress.note(
-                    f"{phase}: Kafka p50 {run['kafka']['p50_ms']} p99 {run['kafka']['p99_ms']} ms, "
-                    f"{run['kafka']['count']} measured"
+                progress.note(_one_line(phase, run))
+                continue
+            async with _pipeline(target, bootstrap, topics, logs) as process:
+                ws_url = process.ws_url if target == "service" else None
+                run = await _latency_run(
+                    config, bootstrap, ws_url, topics, plan, target=target, burst=burst, progress=progress
                 )
+                result["latency"].append(run)
+                progress.note(_one_line(phase, run))
                 if target == "service" and index == 0:
                     for clients in config.fanout_clients:
                         fan_plan = _plan(
@@ -254,20 +261,31 @@ async def _latency_phases(
                         )
 
 
+def _one_line(phase: str, run: Result) -> str:
+    k = run["kafka"]
+    p50 = "n/a" if k["p50_ms"] is None else f"{k['p50_ms']:.1f}"
+    p99 = "n/a" if k["p99_ms"] is None else f"{k['p99_ms']:.1f}"
+    return f"{phase}: p50 {p50} ms, p99 {p99} ms over {k['count']:,} events"
+
+
+async def _create_topics(bootstrap: str, topics: PhaseTopics) -> None:
+    await ensure_topics(
+        Settings(
+            kafka_bootstrap=bootstrap,
+            topic_events=topics.events,
+            topic_decisions=topics.outputs,
+            topic_dlq=topics.dlq,
+        )
+    )
+
+
 async def _drain_phase(
     config: SuiteConfig, bootstrap: str, tag: str, logs: Path, progress: _Progress, result: Result
 ) -> None:
     drains: dict[str, Any] = {}
     for target in ("noop", "service"):
         topics = PhaseTopics.for_phase(tag, f"{target}-drain")
-        await ensure_topics(
-            Settings(
-                kafka_bootstrap=bootstrap,
-                topic_events=topics.events,
-                topic_decisions=topics.outputs,
-                topic_dlq=topics.dlq,
-            )
-        )
+        await _create_topics(bootstrap, topics)
         plan = _plan(config, f"{tag}{target}drain", 5000.0, config.drain_events / 5000.0)
         update = progress.phase(f"{target} drain")
         drain = await measure_drain(
@@ -317,8 +335,8 @@ async def _memory_phase(
 
 
 def _total_events(config: SuiteConfig) -> int:
-    rates = sum(round(r * config.seconds) + 1 for r in config.rates) * 2
-    burst = 0 if config.burst_rate is None else (round(config.burst_rate * config.burst_seconds) + 1) * 2
+    rates = sum(round(r * config.seconds) + 1 for r in config.rates) * 3
+    burst = 0 if config.burst_rate is None else (round(config.burst_rate * config.burst_seconds) + 1) * 3
     fanout = (config.fanout_frames + 1) * len(config.fanout_clients)
     memory = max(200, config.memory_calls // 10) + 2 * config.memory_calls + 3
     return rates + burst + fanout + memory + 2 * (config.drain_events + 1)
