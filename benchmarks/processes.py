@@ -6,7 +6,8 @@
   `CORESPOND_*` variables, like an operator would run it; yields its pid and URLs once it prints
   its banner (and, unless told otherwise, once `GET /ready` answers 200).
 - `noop_process`: `python -m benchmarks.noop_pipeline` with the same variables, once it says ready.
-- `rss_bytes(pid)`: resident memory of a process, from /proc/PID/status.
+- `rss_bytes(pid)`: resident memory of a process, from /proc/PID/status; `cpu_seconds(pid)`: its
+  user + system CPU time so far, from /proc/PID/stat.
 
 Child output goes to log files in a directory the suite names, so a failed phase can be read later.
 """
@@ -27,7 +28,7 @@ import httpx
 
 from service.broker import free_port
 
-__all__ = ["PhaseTopics", "RunningProcess", "noop_process", "rss_bytes", "service_process"]
+__all__ = ["PhaseTopics", "RunningProcess", "cpu_seconds", "noop_process", "rss_bytes", "service_process"]
 
 _START_TIMEOUT_S = 90.0
 
@@ -75,6 +76,13 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (all its threads), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime field 14, stime field 15 (1-based, man proc).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _log_tail(path: Path, lines: int = 30) -> str:

@@ -253,6 +253,7 @@ async def _latency_phases(
                             clients,
                             fan_plan,
                             on_progress=progress.phase(f"fan-out {clients} clients"),
+                            service_pid=process.pid,
                         )
                         result["fanout"].append(asdict(fanout))
                         progress.note(

@@ -10,7 +10,9 @@ event, over the clients:
     last_ms   = last client's arrival - scheduled send time      (event -> decision on every console)
 
 All clients run in this one process, so the spread also contains this process's own time to read
-N sockets; that share is what a 1-client run shows as its fan-out of zero plus per-frame cost.
+N sockets. To tell the two apart, the CPU time both processes spend while the frames are sent is
+reported per frame: the service's (from /proc/PID/stat: hub, per-client send, framing) and this
+process's (the N clients receiving, plus the few sends).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from benchmarks.e2e_latency import new_load_producer
 from benchmarks.load_generator import LoadPlan, send_open_loop
+from benchmarks.processes import cpu_seconds
 from benchmarks.stats import LatencySummary, summarize
 
 __all__ = ["FanoutResult", "frame_spreads", "measure_fanout"]
@@ -44,6 +47,8 @@ class FanoutResult:
     complete_frames: int
     """Input events whose frame reached every client."""
     connect_s: float
+    service_cpu_ms_per_frame: float | None
+    client_cpu_ms_per_frame: float
 
 
 def frame_spreads(
@@ -89,6 +94,7 @@ async def measure_fanout(
     clients: int,
     plan: LoadPlan,
     *,
+    service_pid: int | None = None,
     settle_timeout_s: float = 30.0,
     on_progress: Callable[[int], None] | None = None,
 ) -> FanoutResult:
@@ -108,6 +114,8 @@ async def measure_fanout(
     try:
         roster = [await producer.send(events_topic, e.value, key=e.key) for e in plan.roster]
         await asyncio.gather(*roster)
+        service_cpu = None if service_pid is None else cpu_seconds(service_pid)
+        client_cpu = time.process_time()
         send = await send_open_loop(producer, events_topic, plan, on_progress=on_progress)
         sentinel = plan.sentinel.event_id
         deadline = time.monotonic() + settle_timeout_s
@@ -115,6 +123,9 @@ async def measure_fanout(
             if all(any(sentinel in str(m) for _, m in got[-5:]) for got in received):
                 break
             await asyncio.sleep(0.05)
+        client_cpu = time.process_time() - client_cpu
+        if service_pid is not None and service_cpu is not None:
+            service_cpu = cpu_seconds(service_pid) - service_cpu
     finally:
         await producer.stop()
         for ws in connections:
@@ -134,4 +145,6 @@ async def measure_fanout(
         first_client=summarize(firsts),
         complete_frames=complete,
         connect_s=connect_s,
+        service_cpu_ms_per_frame=None if service_cpu is None else service_cpu * 1000 / len(plan.events),
+        client_cpu_ms_per_frame=client_cpu * 1000 / len(plan.events),
     )
