@@ -21,26 +21,25 @@ _RESULTS = Path(__file__).parent / "results"
 _KEPT = ("profile", "calls", "units", "runs", "plan_ms_median", "plan_ms_p99", "proven_optimal")
 
 
-def measure_routing_solve(*, smoke: bool, timeout_s: float = 600.0) -> dict[str, Any]:
-    if importlib.util.find_spec("benchmarks.routing_bench") is None:
-        return {
-            "measured": False,
-            "reason": "benchmarks/routing_bench.py (routing issue) is not in this tree yet",
-        }
-    argv = [sys.executable, "-m", "benchmarks.routing_bench", *(["--smoke"] if smoke else [])]
+def measure_routing_solve(
+    *, smoke: bool, timeout_s: float = 600.0, module: str = "benchmarks.routing_bench"
+) -> dict[str, Any]:
+    if importlib.util.find_spec(module) is None:
+        return {"measured": False, "reason": f"{module} (routing issue) is not in this tree yet"}
+    argv = [sys.executable, "-m", module, *(["--smoke"] if smoke else [])]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         return {
             "measured": False,
-            "reason": f"benchmarks.routing_bench did not finish within {timeout_s:.0f}s",
+            "reason": f"{module} did not finish within {timeout_s:.0f}s",
         }
     path = _RESULTS / ("routing-smoke.json" if smoke else "routing.json")
     if done.returncode != 0 or not path.exists():
         tail = " ".join(done.stderr.strip().splitlines()[-3:])
         return {
             "measured": False,
-            "reason": f"benchmarks.routing_bench failed (code {done.returncode}): {tail}",
+            "reason": f"{module} failed (code {done.returncode}): {tail}",
         }
     try:
         timing = json.loads(path.read_text()).get("timing", [])
