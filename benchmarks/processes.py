@@ -21,14 +21,22 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from service.broker import free_port
 
-__all__ = ["PhaseTopics", "RunningProcess", "cpu_seconds", "noop_process", "rss_bytes", "service_process"]
+__all__ = [
+    "CpuMeter",
+    "PhaseTopics",
+    "RunningProcess",
+    "cpu_seconds",
+    "noop_process",
+    "rss_bytes",
+    "service_process",
+]
 
 _START_TIMEOUT_S = 90.0
 
@@ -83,6 +91,35 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # After the command name: state is field 3, utime field 14, stime field 15 (1-based, man proc).
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(slots=True)
+class CpuMeter:
+    """CPU cores used by named processes over a stretch of wall time (1.0 = one core busy throughout).
+
+    On a 2-core machine this shows where the cores went during a phase: the pipeline, the broker,
+    or the load generator itself (this process: sender, readers, WebSocket clients).
+    """
+
+    pids: dict[str, int]
+    _cpu: dict[str, float] = field(default_factory=dict)
+    _began: float = 0.0
+
+    def start(self) -> None:
+        self._began = time.perf_counter()
+        self._cpu = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> dict[str, float]:
+        wall = time.perf_counter() - self._began
+        if wall <= 0:
+            return {}
+        used: dict[str, float] = {}
+        for name, pid in self.pids.items():
+            try:
+                used[name] = (cpu_seconds(pid) - self._cpu[name]) / wall
+            except (OSError, KeyError):
+                continue
+        return used
 
 
 def _log_tail(path: Path, lines: int = 30) -> str:

@@ -142,11 +142,17 @@ def evaluate_targets(result: Result) -> list[TargetCheck]:
     return checks
 
 
+def _cores(used: dict[str, float] | None) -> str:
+    if not used:
+        return "n/a"
+    return " / ".join(_fmt(used.get(name), 2) for name in ("pipeline", "broker", "generator"))
+
+
 def _latency_rows(result: Result) -> list[str]:
     rows = [
         "| pipeline | offered ev/s | s | events | measured | Kafka p50 | p90 | p99 | max | WS p50 | WS p99 "
-        "| done ev/s | trend ms/s | send lag p99 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| done ev/s | all done | trend ms/s | send lag p99 | CPU cores pipeline / broker / generator |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in sorted(result.get("latency", []), key=lambda r: (r["rate_per_s"], r["burst"], r["target"])):
         k, w, lag = run["kafka"], run.get("websocket") or {}, run["send_lag"]
@@ -155,8 +161,9 @@ def _latency_rows(result: Result) -> list[str]:
             f"| {name} | {run['rate_per_s']:,.0f} | {run['seconds']:g} | {run['sent']:,} | {k['count']:,} "
             f"| {_fmt(k['p50_ms'])} | {_fmt(k['p90_ms'])} | {_fmt(k['p99_ms'])} | {_fmt(k['max_ms'])} "
             f"| {_fmt(w.get('p50_ms'))} | {_fmt(w.get('p99_ms'))} "
-            f"| {_fmt(run['throughput_events_per_s'], 0)} "
-            f"| {_fmt(run.get('trend_ms_per_s'), 2)} | {_fmt(lag['p99_ms'])} |"
+            f"| {_fmt(run['throughput_events_per_s'], 0)} | {'yes' if run['sentinel_read'] else '**no**'} "
+            f"| {_fmt(run.get('trend_ms_per_s'), 2)} | {_fmt(lag['p99_ms'])} "
+            f"| {_cores(run.get('cpu_cores'))} |"
         )
     return rows
 
@@ -195,7 +202,11 @@ def render_markdown(result: Result, plots: Sequence[Path] = ()) -> str:
         "`measured`: events whose output was read back (the service publishes a decision only when a "
         "call's decision changes, so fewer than sent; the no-op outputs every event). `done ev/s`: events "
         "sent / (sentinel read back - start). `trend`: least-squares slope of latency over the run; a "
-        "growing backlog shows as a positive slope. `send lag`: how late the generator itself was."
+        "growing backlog shows as a positive slope. `all done`: the sentinel (the last event) was read "
+        "back within 60 s of the last send. `send lag`: how late the generator itself was. `CPU cores`: "
+        "CPU time of each process over the run's wall time (1.00 = one core busy all along; the machine "
+        "has two, shared with whatever else runs on it); the generator is the suite's own process "
+        "(sender, Kafka reader, WebSocket client)."
     )
     drain = result.get("drain")
     if drain:

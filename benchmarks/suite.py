@@ -38,7 +38,7 @@ from benchmarks.drain import measure_drain
 from benchmarks.e2e_latency import measure_open_loop
 from benchmarks.load_generator import LoadPlan, build_plan
 from benchmarks.memory_probe import measure_live_state, measure_service_memory
-from benchmarks.processes import PhaseTopics, RunningProcess, noop_process, service_process
+from benchmarks.processes import CpuMeter, PhaseTopics, RunningProcess, noop_process, service_process
 from benchmarks.report import write_outputs
 from benchmarks.routing_solve import measure_routing_solve
 from benchmarks.stats import ratio, summarize, trend_ms_per_s, windows
@@ -155,8 +155,8 @@ def _plan(
 
 async def _latency_run(
     config: SuiteConfig,
-    bootstrap: str,
-    ws_url: str | None,
+    broker: SuiteBroker,
+    process: RunningProcess | None,
     topics: PhaseTopics,
     plan: LoadPlan,
     *,
@@ -165,6 +165,10 @@ async def _latency_run(
     progress: _Progress,
 ) -> Result:
     """One open-loop run. The `broker` target reads the input topic itself back: no pipeline at all."""
+    bootstrap = broker.bootstrap
+    ws_url = process.ws_url if process is not None and target == "service" else None
+    meter = CpuMeter(broker.cpu_pids(process))
+    meter.start()
     run = await measure_open_loop(
         bootstrap,
         topics.events,
@@ -175,6 +179,7 @@ async def _latency_run(
         settle_timeout_s=60.0,
         on_progress=progress.phase(f"{target} {plan.rate_per_s:,.0f}/s{' burst' if burst else ''}"),
     )
+    cores = meter.stop()
     at_s, latency = run.samples(plan, run.kafka, config.warmup_s)
     ws = run.samples(plan, run.websocket, config.warmup_s)[1] if run.websocket is not None else None
     sentinel_at = run.kafka.first_seen.get(plan.sentinel.event_id)
@@ -194,6 +199,7 @@ async def _latency_run(
         "throughput_events_per_s": None if not done_s else run.send.sent / done_s,
         "trend_ms_per_s": trend_ms_per_s(at_s, latency),
         "windows": [asdict(w) for w in windows(at_s, latency, 5.0 if plan.seconds >= 20 else 1.0)],
+        "cpu_cores": cores,
     }
 
 
@@ -211,8 +217,9 @@ async def _pipeline(
 
 
 async def _latency_phases(
-    config: SuiteConfig, bootstrap: str, tag: str, logs: Path, progress: _Progress, result: Result
+    config: SuiteConfig, broker: SuiteBroker, tag: str, logs: Path, progress: _Progress, result: Result
 ) -> None:
+    bootstrap = broker.bootstrap
     points = [(rate, config.seconds, False) for rate in config.rates]
     if config.burst_rate is not None:
         points.append((config.burst_rate, config.burst_seconds, True))
@@ -224,15 +231,14 @@ async def _latency_phases(
             if target == "broker":
                 await _create_topics(bootstrap, topics)
                 run = await _latency_run(
-                    config, bootstrap, None, topics, plan, target=target, burst=burst, progress=progress
+                    config, broker, None, topics, plan, target=target, burst=burst, progress=progress
                 )
                 result["latency"].append(run)
                 progress.note(_one_line(phase, run))
                 continue
             async with _pipeline(target, bootstrap, topics, logs) as process:
-                ws_url = process.ws_url if target == "service" else None
                 run = await _latency_run(
-                    config, bootstrap, ws_url, topics, plan, target=target, burst=burst, progress=progress
+                    config, broker, process, topics, plan, target=target, burst=burst, progress=progress
                 )
                 result["latency"].append(run)
                 progress.note(_one_line(phase, run))
@@ -343,13 +349,28 @@ def _total_events(config: SuiteConfig) -> int:
     return rates + burst + fanout + memory + 2 * (config.drain_events + 1)
 
 
+@dataclass(frozen=True, slots=True)
+class SuiteBroker:
+    bootstrap: str
+    pid: int | None
+    """The embedded broker's process, for CPU accounting; None for a broker given by --bootstrap."""
+
+    def cpu_pids(self, process: RunningProcess | None) -> dict[str, int]:
+        pids = {"generator": os.getpid()}
+        if self.pid is not None:
+            pids["broker"] = self.pid
+        if process is not None:
+            pids["pipeline"] = process.pid
+        return pids
+
+
 @contextlib.contextmanager
-def _broker(config: SuiteConfig, logs: Path) -> Iterator[str]:
+def _broker(config: SuiteConfig, logs: Path) -> Iterator[SuiteBroker]:
     if config.bootstrap is not None:
-        yield config.bootstrap
+        yield SuiteBroker(config.bootstrap, None)
         return
     with EmbeddedBroker(log_path=logs / "broker.log") as broker:
-        yield broker.bootstrap
+        yield SuiteBroker(broker.bootstrap, broker.pid)
 
 
 def _raise_fd_limit() -> None:
@@ -394,8 +415,9 @@ async def run_suite(config: SuiteConfig, command: str) -> Result:
     }
     progress = _Progress(_total_events(config))
     try:
-        with _broker(config, logs) as bootstrap:
-            await _latency_phases(config, bootstrap, tag, logs, progress, result)
+        with _broker(config, logs) as broker:
+            bootstrap = broker.bootstrap
+            await _latency_phases(config, broker, tag, logs, progress, result)
             await _drain_phase(config, bootstrap, tag, logs, progress, result)
             await _memory_phase(config, bootstrap, tag, logs, progress, result)
     finally:
@@ -435,7 +457,7 @@ def problems(result: Result) -> list[str]:
             found.append(f"service produced no decisions at {run['rate_per_s']:g} events/s")
         if run["target"] == "service" and run["websocket"] is not None and run["websocket"]["count"] == 0:
             found.append(f"no decision reached the WebSocket client at {run['rate_per_s']:g} events/s")
-        if not run["sentinel_read"]:
+        if not run["sentinel_read"] and run["target"] != "broker":
             found.append(
                 f"{run['target']} at {run['rate_per_s']:g} events/s did not process every event in time"
             )

@@ -31,6 +31,7 @@ def _run(
         "throughput_events_per_s": rate * 0.99,
         "trend_ms_per_s": 0.05,
         "windows": [{"start_s": 0.0, "count": 10, "p50_ms": 5.0, "p99_ms": p99}],
+        "cpu_cores": {"pipeline": 0.5, "broker": 0.25, "generator": 0.125},
     }
 
 
@@ -154,6 +155,7 @@ def test_markdown_carries_the_tables_and_says_what_was_not_measured() -> None:
     ]
     text = render_markdown(result, [Path("e2e-latency.png")])
     assert "| service | 1,000 | 20 | 20,000 | 100 | 15.0 |" in text
+    assert "| yes | 0.05 | 1.0 | 0.50 / 0.25 / 0.12 |" in text
     assert "| drain vs no-op | >= 30% of the no-op pipeline | 25.0% | **no** |" in text
     assert "Not measured: benchmarks/routing_bench.py is not in this tree yet." in text
     assert "![e2e-latency](e2e-latency.png)" in text
