@@ -1,31 +1,36 @@
 """WebSocket fan-out: how long one decision frame takes to reach every one of N connected consoles.
 
-N real WebSocket clients (the `websockets` library) connect to the running service's
-/ws/decisions. New calls are then sent open loop, far enough apart that frames do not overlap, and
-every client timestamps each frame as it arrives (the client only stores the text and the time;
-parsing waits until the run is over, to keep the clients' own cost per frame small). Per input
-event, over the clients:
+N WebSocket clients connect to the running service's /ws/decisions. Each is the `websockets`
+library's own protocol implementation (`ClientProtocol`: RFC 6455 handshake, framing, ping/pong,
+close) driven by a bare asyncio `Protocol`, so that a client costs this process a few microseconds
+per frame rather than the tens of the library's asyncio client (task wakeup, message assembly):
+with 1,000 clients in one process, the clients' own cost would otherwise be a large part of what
+is measured. Each client timestamps a frame when its bytes arrive and keeps the text; parsing
+waits until the run is over.
+
+New calls are then sent open loop, far enough apart that frames do not overlap. Per input event,
+over the clients:
 
     fanout_ms = last client's arrival - first client's arrival   (the spread the hub adds)
     last_ms   = last client's arrival - scheduled send time      (event -> decision on every console)
 
-All clients run in this one process, so the spread also contains this process's own time to read
-N sockets. To tell the two apart, the CPU time both processes spend while the frames are sent is
-reported per frame: the service's (from /proc/PID/stat: hub, per-client send, framing) and this
-process's (the N clients receiving, plus the few sends).
+The spread still contains this process's time to read N sockets. To tell the two apart, the CPU
+time both processes spend while the frames are sent is reported per frame: the service's (from
+/proc/PID/stat: hub, per-client send, framing) and this process's (the N clients, plus the sends).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
 from benchmarks.e2e_latency import new_load_producer
 from benchmarks.load_generator import LoadPlan, send_open_loop
@@ -47,6 +52,8 @@ class FanoutResult:
     complete_frames: int
     """Input events whose frame reached every client."""
     connect_s: float
+    clients_with_every_frame: int
+    """Clients that received a frame for every input event (a dropped or lagging client shows here)."""
     service_cpu_ms_per_frame: float | None
     client_cpu_ms_per_frame: float
 
@@ -72,13 +79,54 @@ def frame_spreads(
     return spreads, firsts, lasts, complete
 
 
-async def _listen(ws: ClientConnection, received: list[tuple[float, str | bytes]]) -> None:
-    with contextlib.suppress(ConnectionClosed):  # a closed connection ends the client; gaps are counted
-        async for message in ws:
-            received.append((time.perf_counter(), message))  # noqa: PERF401 - timestamp on arrival
+class _FrameRecorder(asyncio.Protocol):
+    """One WebSocket client: the `websockets` sans-I/O protocol over an asyncio transport."""
+
+    def __init__(self, url: str) -> None:
+        self.protocol = ClientProtocol(parse_uri(url), max_size=None)
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.received: list[tuple[float, bytes]] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        at = time.perf_counter()
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                if not self.opened.done():
+                    if event.status_code == 101:
+                        self.opened.set_result(None)
+                    else:
+                        self.opened.set_exception(RuntimeError(f"handshake refused: {event.status_code}"))
+            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                self.received.append((at, bytes(event.data)))
+        self._flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed during the handshake"))
+
+    def close(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.protocol.send_close()
+        self._flush()
+        self.transport.close()
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        for chunk in self.protocol.data_to_send():
+            if chunk:
+                self.transport.write(chunk)
 
 
-def _first_arrivals(received: list[tuple[float, str | bytes]]) -> dict[str, float]:
+def _first_arrivals(received: list[tuple[float, bytes]]) -> dict[str, float]:
     first: dict[str, float] = {}
     for at, message in received:
         source = orjson.loads(message).get("source_event_id")
@@ -100,15 +148,18 @@ async def measure_fanout(
 ) -> FanoutResult:
     began = time.perf_counter()
     gate = asyncio.Semaphore(_CONNECT_CONCURRENCY)
+    uri = parse_uri(ws_url)
+    loop = asyncio.get_running_loop()
 
-    async def open_one() -> ClientConnection:
+    async def open_one() -> _FrameRecorder:
         async with gate:
-            return await connect(ws_url, max_size=None, compression=None, ping_interval=None, open_timeout=60)
+            _, client = await loop.create_connection(lambda: _FrameRecorder(ws_url), uri.host, uri.port)
+            async with asyncio.timeout(60):
+                await client.opened
+            return client
 
-    connections = await asyncio.gather(*(open_one() for _ in range(clients)))
+    clients_open = await asyncio.gather(*(open_one() for _ in range(clients)))
     connect_s = time.perf_counter() - began
-    received: list[list[tuple[float, str | bytes]]] = [[] for _ in connections]
-    listeners = [asyncio.create_task(_listen(ws, got)) for ws, got in zip(connections, received, strict=True)]
     producer = new_load_producer(bootstrap)
     await producer.start()
     try:
@@ -120,7 +171,7 @@ async def measure_fanout(
         sentinel = plan.sentinel.event_id
         deadline = time.monotonic() + settle_timeout_s
         while time.monotonic() < deadline:
-            if all(any(sentinel in str(m) for _, m in got[-5:]) for got in received):
+            if all(any(sentinel.encode() in m for _, m in c.received[-5:]) for c in clients_open):
                 break
             await asyncio.sleep(0.05)
         client_cpu = time.process_time() - client_cpu
@@ -128,15 +179,12 @@ async def measure_fanout(
             service_cpu = cpu_seconds(service_pid) - service_cpu
     finally:
         await producer.stop()
-        for ws in connections:
-            await ws.close()
-        for task in listeners:
-            task.cancel()
-        for task in listeners:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for client in clients_open:
+            client.close()
     scheduled = {e.event_id: send.began + e.at_s for e in plan.events}
-    spreads, firsts, lasts, complete = frame_spreads([_first_arrivals(r) for r in received], scheduled)
+    arrivals = [_first_arrivals(c.received) for c in clients_open]
+    spreads, firsts, lasts, complete = frame_spreads(arrivals, scheduled)
+    with_every = sum(1 for got in arrivals if all(event_id in got for event_id in scheduled))
     return FanoutResult(
         clients=clients,
         frames_sent=len(plan.events),
@@ -145,6 +193,7 @@ async def measure_fanout(
         first_client=summarize(firsts),
         complete_frames=complete,
         connect_s=connect_s,
+        clients_with_every_frame=with_every,
         service_cpu_ms_per_frame=None if service_cpu is None else service_cpu * 1000 / len(plan.events),
         client_cpu_ms_per_frame=client_cpu * 1000 / len(plan.events),
     )
