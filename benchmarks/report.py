@@ -259,13 +259,15 @@ def render_markdown(result: Result, plots: Sequence[Path] = ()) -> str:
             "",
             "## WebSocket fan-out",
             "",
-            "| clients | frames | complete | first->last client p50 | p99 | max "
+            "| clients | frames | frames at every client | clients with every frame "
+            "| first->last client p50 | p99 | max "
             "| event->last client p50 | p99 | service CPU ms/frame | clients' CPU ms/frame |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for f in fanout:
             lines.append(
                 f"| {f['clients']:,} | {f['frames_sent']} | {f['complete_frames']} "
+                f"| {f.get('clients_with_every_frame', 'n/a')} "
                 f"| {_fmt(f['fanout']['p50_ms'])} | {_fmt(f['fanout']['p99_ms'])} "
                 f"| {_fmt(f['fanout']['max_ms'])} | {_fmt(f['last_client']['p50_ms'])} "
                 f"| {_fmt(f['last_client']['p99_ms'])} | {_fmt(f.get('service_cpu_ms_per_frame'), 2)} "
