@@ -1,7 +1,10 @@
 """Process control of the suite: the systems under test run as real processes, one per phase.
 
 - `PhaseTopics`: topic names and a consumer group of one phase, so phases never read each other's
-  records and no topic grows across phases (the broker's consume rate falls as a topic grows).
+  records and no topic grows across phases (the broker's consume rate falls as a topic grows);
+  `drop_phase_topics` deletes them once the phase is over, so every phase starts from a broker
+  holding about as much as the one before it did (a later phase, e.g. the service after the no-op,
+  is not handicapped by the earlier phases' data).
 - `service_process`: `python -m service serve --port P` pointed at the suite's broker through
   `CORESPOND_*` variables, like an operator would run it; yields its pid and URLs once it prints
   its banner (and, unless told otherwise, once `GET /ready` answers 200).
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from aiokafka.admin import AIOKafkaAdminClient
 
 from service.broker import free_port
 
@@ -33,6 +37,7 @@ __all__ = [
     "PhaseTopics",
     "RunningProcess",
     "cpu_seconds",
+    "drop_phase_topics",
     "noop_process",
     "rss_bytes",
     "service_process",
@@ -61,6 +66,19 @@ class PhaseTopics:
             "CORESPOND_TOPIC_DLQ": self.dlq,
             "CORESPOND_CONSUMER_GROUP": self.group,
         }
+
+
+async def drop_phase_topics(bootstrap: str, topics: PhaseTopics) -> None:
+    """Delete a finished phase's topics; a topic that is already gone is fine."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [t for t in (topics.events, topics.outputs, topics.dlq) if t in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,14 @@ from benchmarks.drain import measure_drain
 from benchmarks.e2e_latency import measure_open_loop
 from benchmarks.load_generator import LoadPlan, build_plan
 from benchmarks.memory_probe import measure_live_state, measure_service_memory
-from benchmarks.processes import CpuMeter, PhaseTopics, RunningProcess, noop_process, service_process
+from benchmarks.processes import (
+    CpuMeter,
+    PhaseTopics,
+    RunningProcess,
+    drop_phase_topics,
+    noop_process,
+    service_process,
+)
 from benchmarks.report import write_outputs
 from benchmarks.routing_solve import measure_routing_solve
 from benchmarks.stats import ratio, summarize, trend_ms_per_s, windows
@@ -236,6 +243,7 @@ async def _latency_phases(
                 )
                 result["latency"].append(run)
                 progress.note(_one_line(phase, run))
+                await drop_phase_topics(bootstrap, topics)
                 continue
             async with _pipeline(target, bootstrap, topics, logs) as process:
                 run = await _latency_run(
@@ -267,6 +275,7 @@ async def _latency_phases(
                             f"fan-out {clients}: p99 {fanout.fanout.p99_ms} ms, "
                             f"{fanout.complete_frames} complete"
                         )
+            await drop_phase_topics(bootstrap, topics)
 
 
 def _one_line(phase: str, run: Result) -> str:
@@ -305,6 +314,7 @@ async def _drain_phase(
             start_pipeline=partial(_pipeline, target, bootstrap, topics, logs, wait_ready=False),
         )
         update(len(plan.events))
+        await drop_phase_topics(bootstrap, topics)
         drains[target] = asdict(drain)
         progress.note(f"{target} drain: {drain.events_per_s} events/s, completed {drain.completed}")
     service = drains["service"]["events_per_s"]
@@ -333,6 +343,7 @@ async def _memory_phase(
     progress.phase("memory (service RSS)")
     async with _pipeline("service", bootstrap, topics, logs) as process:
         rss = await measure_service_memory(bootstrap, topics.events, topics.outputs, process, plans)
+    await drop_phase_topics(bootstrap, topics)
     progress.bar.update(sum(len(p.events) for p in plans))
     progress.phase("memory (live state)")
     live = measure_live_state(plans[0], replace(plans[1], roster=[]), datetime.now(UTC))
