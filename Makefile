@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema bench-routing bench-routing-smoke chaos fuzz clean
+.PHONY: install run test lint typecheck unit schema bench bench-smoke bench-routing bench-routing-smoke chaos fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ typecheck: install
 
 unit: install
 	$(BIN)/pytest
+
+## bench: the full end-to-end benchmark suite (~10 min): report in benchmarks/results/e2e.md
+bench: install
+	$(BIN)/corespond bench
+
+## bench-smoke: the same suite for a few seconds per phase (CI); fails if the service decides nothing
+bench-smoke: install
+	$(BIN)/corespond bench --smoke
 
 ## schema: write the contract's JSON Schemas to schemas/json/
 schema: install

@@ -315,7 +315,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="kill -9 the service under load and check the history")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--rate", type=float, default=500.0, help="events per second")
-    parser.add_argument("--seconds", type=float, default=60.0, help="minimum length of the stream (it goes on until every kill is done)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=60.0,
+        help="minimum length of the stream (it goes on until every kill is done)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bootstrap", help="a running broker (default: an embedded one)")
     parser.add_argument("--workdir", type=Path, default=Path("benchmarks/results"))

@@ -1,157 +1,178 @@
-"""Event -> decision latency of a running service, measured open loop over the real broker.
+"""Event -> decision latency of a running pipeline, measured open loop over the real broker.
 
-Starts `corespond serve --embedded-broker` (or uses `--bootstrap` and `--url` of a running one),
-sends a synthetic CAD stream at a fixed rate with send times scheduled in advance (so a slow
-service cannot hide its latency), reads decisions back from the decisions topic, and reports
-percentiles of (decision read back) - (scheduled send time) for every call.created event.
+`measure_open_loop` sends a `LoadPlan` at its fixed rate (send times scheduled in advance, so a slow
+pipeline cannot hide its latency), reads the outputs back from the output topic with a plain
+consumer and, for the service, from a real WebSocket client on /ws/decisions, and returns one
+latency sample per input event that produced an output:
 
-    python -m benchmarks.e2e_latency --rate 200 --seconds 20
+    latency = (time the first output naming the event is read back) - (the event's scheduled send time)
+
+An output names its event by `source_event_id` (a decision) or `event_id` (the no-op pipeline's
+copy of the event). The run ends when the sentinel's output is read back (everything sent before it
+was processed) or after `settle_timeout_s`. Sender, reader and WebSocket client share one clock
+(`time.perf_counter`) in this process.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import json
-import os
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-import httpx
-import numpy as np
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from websockets.asyncio.client import connect
 
-from service.broker import free_port
-from service.synthetic import FeedConfig, SyntheticFeed, demo_roster
+from benchmarks.load_generator import LoadPlan, SendReport, send_open_loop
 
-RESULTS = Path(__file__).parent / "results"
+__all__ = ["Arrivals", "OpenLoopRun", "measure_open_loop", "new_load_producer", "read_outputs"]
+
+READ_FETCH_MAX_WAIT_MS = 10
+"""The reader's own fetch wait, the service's default: it adds to every sample, the same for every
+pipeline. Shorter waits make the embedded broker poll more and slow down as the topic grows."""
 
 
-@contextlib.asynccontextmanager
-async def running_service(port: int) -> AsyncIterator[str]:
-    """A `corespond serve --embedded-broker` process; yields its broker's bootstrap address."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "service",
-        "serve",
-        "--embedded-broker",
-        "--port",
-        str(port),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "CORESPOND_LOG_LEVEL": "WARNING"},
-    )
+def new_load_producer(bootstrap: str) -> AIOKafkaProducer:
+    """The generator's producer: sends promptly (1 ms linger) and needs only the leader's ack."""
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=1, acks=1, enable_idempotence=False)
+
+
+@dataclass(slots=True)
+class Arrivals:
+    """First read-back time (perf_counter) of the output naming each input event id."""
+
+    first_seen: dict[str, float] = field(default_factory=dict)
+    outputs: int = 0
+    sentinel_seen: asyncio.Event = field(default_factory=asyncio.Event)
+    first_output_at: float | None = None
+
+    def record(self, event_id: str | None, at: float, sentinel_id: str) -> None:
+        self.outputs += 1
+        if self.first_output_at is None:
+            self.first_output_at = at
+        if event_id is None:
+            return
+        self.first_seen.setdefault(event_id, at)
+        if event_id == sentinel_id:
+            self.sentinel_seen.set()
+
+
+def _source_id(value: bytes | str, id_field: str) -> str | None:
     try:
-        assert process.stdout is not None
-        banner = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
-        if "corespond ready" not in banner:
-            raise RuntimeError(f"service did not start: {banner!r}")
-        bootstrap = banner.rsplit("broker ", 1)[1].strip()
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            deadline = time.monotonic() + 60
-            while (await client.get("/ready")).status_code != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("service not ready within 60 s")
-                await asyncio.sleep(0.1)
-        yield bootstrap
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 30)
+        found = orjson.loads(value).get(id_field)
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
 
 
-async def measure(bootstrap: str, rate: float, seconds: float, seed: int) -> dict[str, float]:
-    start = datetime.now(UTC)
-    config = FeedConfig(seed=seed, run_id=f"b{int(start.timestamp()):x}")
-    roster = demo_roster(config, start)
-    feed = SyntheticFeed(config, start, roster)
-    schedule = []
-    for offset, event in feed.events(rate):
-        if offset > seconds:
-            break
-        call_id = event["call"]["call_id"] if event["type"] == "call.created" else None
-        schedule.append((offset, call_id, orjson.dumps(event)))
+async def new_output_reader(bootstrap: str, topic: str) -> AIOKafkaConsumer:
+    """A group-less consumer of every partition of `topic` from the beginning, started and assigned."""
     consumer = AIOKafkaConsumer(
-        "triage.decisions", bootstrap_servers=bootstrap, auto_offset_reset="latest", fetch_max_wait_ms=5
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=READ_FETCH_MAX_WAIT_MS,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
     await consumer.start()
+    return consumer
+
+
+async def read_outputs(
+    consumer: AIOKafkaConsumer, arrivals: Arrivals, id_field: str, sentinel_id: str
+) -> None:
+    while True:
+        batch = await consumer.getmany(timeout_ms=50)
+        now = time.perf_counter()
+        for records in batch.values():
+            for record in records:
+                arrivals.record(_source_id(record.value, id_field), now, sentinel_id)
+
+
+async def read_websocket(url: str, arrivals: Arrivals, sentinel_id: str, connected: asyncio.Event) -> None:
+    async with connect(url, max_size=None, compression=None) as ws:
+        connected.set()
+        async for message in ws:
+            arrivals.record(_source_id(message, "source_event_id"), time.perf_counter(), sentinel_id)
+
+
+@dataclass(slots=True)
+class OpenLoopRun:
+    send: SendReport
+    kafka: Arrivals
+    websocket: Arrivals | None
+    sentinel_read: bool
+    settled_at: float
+    """perf_counter when the sentinel was read back (or the settle timeout ran out)."""
+
+    def samples(self, plan: LoadPlan, arrivals: Arrivals, warmup_s: float) -> tuple[list[float], list[float]]:
+        """(scheduled offset, latency ms) of every timed event with an output, after the warm-up."""
+        at_s, latency_ms = [], []
+        for event in plan.events:
+            seen = arrivals.first_seen.get(event.event_id)
+            if seen is None or event.at_s < warmup_s:
+                continue
+            at_s.append(event.at_s)
+            latency_ms.append((seen - (self.send.began + event.at_s)) * 1000.0)
+        return at_s, latency_ms
+
+
+async def measure_open_loop(
+    bootstrap: str,
+    events_topic: str,
+    outputs_topic: str,
+    plan: LoadPlan,
+    *,
+    id_field: str,
+    ws_url: str | None = None,
+    settle_timeout_s: float = 30.0,
+    on_progress: Callable[[int], None] | None = None,
+) -> OpenLoopRun:
+    sentinel_id = plan.sentinel.event_id
+    kafka = Arrivals()
+    websocket = Arrivals() if ws_url is not None else None
+    producer = new_load_producer(bootstrap)
     await producer.start()
-    arrivals: dict[str, float] = {}
-    scheduled: dict[str, float] = {}
-    all_decided = asyncio.Event()
+    reader = await new_output_reader(bootstrap, outputs_topic)
+    tasks: list[asyncio.Task[None]] = [
+        asyncio.create_task(read_outputs(reader, kafka, id_field, sentinel_id), name="bench-kafka-reader")
+    ]
     try:
-        await consumer.seek_to_end()
-        for event in roster:
-            await producer.send_and_wait("cad.events", orjson.dumps(event), key=config.region.encode())
-
-        async def read() -> None:
-            while True:
-                batch = await consumer.getmany(timeout_ms=50)
-                now = time.perf_counter()
-                for records in batch.values():
-                    for record in records:
-                        arrivals.setdefault(record.key.decode(), now)
-                if sending_done.is_set() and all(c in arrivals for c in scheduled):
-                    all_decided.set()
-
-        sending_done = asyncio.Event()
-        reader = asyncio.create_task(read())
-        began = time.perf_counter()
-        for offset, call_id, raw in schedule:
-            delay = began + offset - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await producer.send("cad.events", raw, key=config.region.encode())
-            if call_id is not None:
-                scheduled[call_id] = began + offset
-        sending_done.set()
+        if ws_url is not None and websocket is not None:
+            connected = asyncio.Event()
+            tasks.append(
+                asyncio.create_task(
+                    read_websocket(ws_url, websocket, sentinel_id, connected), name="bench-ws-reader"
+                )
+            )
+            async with asyncio.timeout(30):
+                await connected.wait()
+        roster = [await producer.send(events_topic, e.value, key=e.key) for e in plan.roster]
+        await asyncio.gather(*roster)
+        send = await send_open_loop(producer, events_topic, plan, on_progress=on_progress)
+        waits = [kafka.sentinel_seen.wait()]
+        if websocket is not None:
+            waits.append(websocket.sentinel_seen.wait())
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(all_decided.wait(), timeout=10)
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
+            async with asyncio.timeout(settle_timeout_s):
+                await asyncio.gather(*waits)
+        for task in tasks:
+            if task.done():
+                task.result()  # a reader that failed fails the run loudly
+        return OpenLoopRun(
+            send=send,
+            kafka=kafka,
+            websocket=websocket,
+            sentinel_read=kafka.sentinel_seen.is_set(),
+            settled_at=time.perf_counter(),
+        )
     finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await reader.stop()
         await producer.stop()
-        await consumer.stop()
-    latencies_ms = np.array([(arrivals[c] - t) * 1000 for c, t in scheduled.items() if c in arrivals])
-    return {
-        "rate_per_s": rate,
-        "seconds": seconds,
-        "calls": len(scheduled),
-        "decided": int(latencies_ms.size),
-        "p50_ms": float(np.percentile(latencies_ms, 50)),
-        "p90_ms": float(np.percentile(latencies_ms, 90)),
-        "p99_ms": float(np.percentile(latencies_ms, 99)),
-        "max_ms": float(latencies_ms.max()),
-    }
-
-
-async def main_async(args: argparse.Namespace) -> dict[str, float]:
-    if args.bootstrap:
-        return await measure(args.bootstrap, args.rate, args.seconds, args.seed)
-    async with running_service(free_port()) as bootstrap:
-        return await measure(bootstrap, args.rate, args.seconds, args.seed)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=200.0, help="events per second (all types)")
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--bootstrap", help="use this broker and an already running service")
-    args = parser.parse_args()
-    result = asyncio.run(main_async(args))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "e2e_latency.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,5 +1,8 @@
-"""The `corespond` command line: `serve`, `schema`, `triage-eval`. Parses arguments, builds `Settings`,
-delegates."""
+"""The `corespond` command line: `serve`, `schema`, `triage-eval`, `bench`. Parses arguments, builds
+`Settings`, delegates.
+
+`bench` hands its arguments to the benchmark suite (`benchmarks.suite`), which needs the `bench` extra.
+"""
 
 from __future__ import annotations
 
@@ -79,6 +82,17 @@ def _triage_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    try:
+        from benchmarks.suite import run  # noqa: PLC0415 - the suite's load-test stack is for `bench` only
+    except ImportError as error:
+        print(  # noqa: T201 - an operator's error message
+            f"corespond bench needs the bench extra (pip install -e '.[bench]'): {error}", file=sys.stderr
+        )
+        return 2
+    return run(args, args.bench_argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corespond", description="Triage and routing of CAD calls to behavioral-health co-responders."
@@ -122,11 +136,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", default=None, metavar="OUT", help="also write the metrics as JSON to OUT"
     )
     evaluation.set_defaults(func=_triage_eval)
+
+    bench = commands.add_parser(
+        "bench",
+        help="load-test the running service end to end beside a no-op pipeline (benchmarks/)",
+        description="Open-loop latency, throughput, drain, memory and WebSocket fan-out; writes "
+        "benchmarks/results/e2e[-smoke].json, .md and .png.",
+    )
+    _add_bench_arguments(bench)
+    bench.set_defaults(func=_bench)
     return parser
+
+
+def _add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from benchmarks.bench_arguments import add_arguments  # noqa: PLC0415 - argparse only
+    except ImportError as error:  # a deployment without the benchmarks package
+        parser.set_defaults(bench_missing=str(error))
+        return
+    add_arguments(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        if getattr(args, "bench_missing", None):
+            print(  # noqa: T201 - an operator's error message
+                f"corespond bench needs the benchmarks package: {args.bench_missing}",
+                file=sys.stderr,
+            )
+            return 2
+        args.bench_argv = list(sys.argv[2:] if argv is None else argv[1:])
     try:
         code: int = args.func(args)
     except ValidationError as error:

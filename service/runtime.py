@@ -51,6 +51,18 @@ def triager_from(settings: Settings) -> RuleTriager:
     return load_triager(settings.triage_rules, settings.triage_agency_rules, bands)
 
 
+def region_host_from(settings: Settings, clock: Clock) -> RegionHost:
+    """The regions' state holder as `settings` configure it, reading time from `clock`."""
+    return RegionHost(
+        policy_from(settings),
+        clock,
+        max_event_bytes=settings.max_event_bytes,
+        max_future_skew_s=settings.max_future_skew_s,
+        snapshot_every=settings.snapshot_every_events,
+        max_state_record_bytes=settings.max_state_record_bytes,
+    )
+
+
 def policy_from(settings: Settings) -> Policy:
     """The decision policy of every region: min-cost-flow assignment (the default planner) and its knobs."""
     return Policy(
@@ -90,14 +102,7 @@ class Runtime:
         self.hub = DecisionHub(
             settings.ws_ring_size, settings.ws_client_queue, first_seq=time.time_ns() // 1000
         )
-        self.host = RegionHost(
-            policy_from(settings),
-            self.clock,
-            max_event_bytes=settings.max_event_bytes,
-            max_future_skew_s=settings.max_future_skew_s,
-            snapshot_every=settings.snapshot_every_events,
-            max_state_record_bytes=settings.max_state_record_bytes,
-        )
+        self.host = region_host_from(settings, self.clock)
         self.producer: AIOKafkaProducer = new_producer(settings)
         self.changelog = ChangelogWriter(self.producer, settings.topic_changelog)
         self.consumer = DecisionConsumer(
