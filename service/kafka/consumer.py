@@ -33,6 +33,9 @@ from service.settings import Settings
 
 __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
 
+_POSITION_WAIT_S = 0.5
+"""How long the lag check waits for a partition's position before calling the lag unknown."""
+
 log = logging.getLogger(__name__)
 
 DecisionsDelivered = Callable[[list[tuple[Decision, bytes]]], None]
@@ -274,15 +277,27 @@ class DecisionConsumer:
         lag, known = 0, bool(assigned)
         for tp in assigned:
             highwater = consumer.highwater(tp)
-            if highwater is None:
+            position = await _position_now(consumer, tp)
+            if highwater is None or position is None:
                 known = False
                 continue
-            lag += max(0, highwater - await consumer.position(tp))
+            lag += max(0, highwater - position)
         self._metrics.consumer_lag.set(lag)
         self.caught_up = known and lag == 0
-        if lag == 0:
+        if self.caught_up or not assigned:  # nothing waits (an idle member of the group owns nothing)
             self._last_progress = time.monotonic()
         elif time.monotonic() - self._last_progress > self._settings.stall_timeout_s:
-            raise ConsumerStalled(
-                f"{lag} records waiting, none consumed for {self._settings.stall_timeout_s}s"
-            )
+            waiting = f"{lag} records waiting" if known else "the partitions' positions or ends unknown"
+            raise ConsumerStalled(f"{waiting}, none consumed for {self._settings.stall_timeout_s}s")
+
+
+async def _position_now(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
+    """The partition's next offset, or None while it has none: aiokafka's `position()` waits for one
+    without end (a broker that came back empty never gives one), which would block this loop and
+    with it the re-seed and the stall check."""
+    try:
+        async with asyncio.timeout(_POSITION_WAIT_S):
+            position: int = await consumer.position(tp)
+    except TimeoutError:
+        return None
+    return position
