@@ -26,6 +26,7 @@ from service.broker import free_port
 __all__ = ["fuzz_api"]
 
 CHECK_EXCLUSIONS = "positive_data_acceptance"
+_CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def fuzz_api(
@@ -34,6 +35,8 @@ def fuzz_api(
     """Run schemathesis against `base_url` with an admin token; return the finished process."""
     command = [
         str(Path(sys.executable).with_name("st")),
+        "--config-file",
+        str(_CONFIG),
         "run",
         f"{base_url}/openapi.json",
         "--checks",

@@ -129,10 +129,10 @@ def measure_live_state(
 ) -> LiveStateResult:
     """Apply `warmup` then `step` (new calls only) to the service's state objects in this process.
 
-    The store's share is the traced bytes retained across encoding and `store.put` (the encoded JSON
-    it keeps), the hub's across `hub.publish` (its ring of frames); the region state's share is the
-    rest of the step's growth (apply and decide: call state, triage, placement and the published
-    `Decision` models, which the store references too).
+    The store's share is the traced bytes retained across encoding and `store.put` (its compact
+    records and the JSON it serves; the call state keeps its own copy of the JSON), the
+    hub's across `hub.publish` (its ring of frames); the region state's share is the rest of the
+    step's growth (apply and decide: call state, triage, placement and the published JSON).
     """
     settings = Settings()
     clock = _PlanClock(start)

@@ -52,11 +52,13 @@ class PhaseTopics:
     outputs: str
     dlq: str
     group: str
+    changelog: str
+    """The service's state topic: each phase its own, or a phase would restore the last one's state."""
 
     @classmethod
     def for_phase(cls, run_tag: str, phase: str) -> PhaseTopics:
         base = f"bench.{run_tag}.{phase}"
-        return cls(f"{base}.events", f"{base}.out", f"{base}.dlq", f"{base}.group")
+        return cls(f"{base}.events", f"{base}.out", f"{base}.dlq", f"{base}.group", f"{base}.changelog")
 
     def env(self, bootstrap: str) -> dict[str, str]:
         return {
@@ -64,6 +66,7 @@ class PhaseTopics:
             "CORESPOND_TOPIC_EVENTS": self.events,
             "CORESPOND_TOPIC_DECISIONS": self.outputs,
             "CORESPOND_TOPIC_DLQ": self.dlq,
+            "CORESPOND_TOPIC_CHANGELOG": self.changelog,
             "CORESPOND_CONSUMER_GROUP": self.group,
         }
 
@@ -74,7 +77,8 @@ async def drop_phase_topics(bootstrap: str, topics: PhaseTopics) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        doomed = [t for t in (topics.events, topics.outputs, topics.dlq) if t in existing]
+        phase = (topics.events, topics.outputs, topics.dlq, topics.changelog)
+        doomed = [t for t in phase if t in existing]
         if doomed:
             await admin.delete_topics(doomed)
     finally:

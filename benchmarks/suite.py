@@ -292,6 +292,7 @@ async def _create_topics(bootstrap: str, topics: PhaseTopics) -> None:
             topic_events=topics.events,
             topic_decisions=topics.outputs,
             topic_dlq=topics.dlq,
+            topic_changelog=topics.changelog,
         )
     )
 

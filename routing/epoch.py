@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
+import orjson
 
 from routing.assignment import assign_units
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
-from routing.region import TIED_STATUSES, CallState, RegionState, UnitState
+from routing.region import TIED_STATUSES, CallState, PublishedDecision, RegionState, UnitState
 from routing.rulebook import default_triager
 from routing.travel import HaversineTravel, TravelModel
 from routing.triage import Triager, TriageResult
@@ -28,8 +29,9 @@ from schemas.decisions import (
     CallStatus,
     Decision,
     Triage,
+    encode_decision,
 )
-from schemas.units import UnitStatus
+from schemas.units import ResponseModel, UnitStatus
 
 __all__ = ["Planner", "Policy", "decide"]
 
@@ -93,10 +95,12 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
         if call is None or not call.created or call.triage is None:
             continue
         planned = _assignment(state, call, travel, method=method, optimal=optimal)
-        if call.published is None or _material(call, planned[0]) != _published_material(call.published):
+        material = _material(call, planned)
+        if call.published is None or material != call.published.material:
             source = call.last_event_id if call_id in state.touched else state.last_event_id
-            call.published = _decision(state, call, planned, now, source)
-            decisions.append(call.published)
+            decision = _decision(state, call, planned, now, source)
+            call.published = PublishedDecision(decision.revision, material, encode_decision(decision))
+            decisions.append(decision)
             state.journal.decided.append(call_id)
         if call.closed:
             state.forget_closed(call_id)
@@ -209,6 +213,22 @@ def _demand(call: CallState, now: datetime) -> CallDemand:
     )
 
 
+class _Planned(NamedTuple):
+    """What a call's decision would say about its unit, in plain values: cheap to build for every
+    pending call on every batch, turned into the contract's models only when a revision is due."""
+
+    status: AssignmentStatus
+    reason: str | None = None
+    unit_id: str | None = None
+    model: ResponseModel | None = None
+    eta_s: int | None = None
+    method: AssignmentMethod = AssignmentMethod.NOT_ROUTED
+    optimal: bool | None = None
+    fixed: bool = False
+    alternatives: tuple[tuple[str, int], ...] = ()
+    queue_position: int | None = None
+
+
 def _assignment(
     state: RegionState,
     call: CallState,
@@ -216,57 +236,50 @@ def _assignment(
     *,
     method: AssignmentMethod,
     optimal: bool,
-) -> tuple[Assignment, list[Alternative], int | None]:
+) -> _Planned:
     triage = call.triage
     assert triage is not None
     if call.closed:
-        return Assignment(status=AssignmentStatus.NONE, reason="call_closed"), [], None
+        return _Planned(AssignmentStatus.NONE, reason="call_closed")
     if call.fixed_unit is not None:
         unit = state.units[call.fixed_unit]
         eta = travel.eta_matrix(
             np.array([unit.lat]), np.array([unit.lon]), np.array([call.lat]), np.array([call.lon])
         )
-        return (
-            Assignment(
-                status=AssignmentStatus.RECOMMENDED,
-                unit_id=unit.unit_id,
-                model=unit.model,
-                eta_s=round(float(eta[0, 0])),
-                method=AssignmentMethod.DISPATCHER,
-                fixed=True,
-            ),
-            [],
-            None,
+        return _Planned(
+            AssignmentStatus.RECOMMENDED,
+            unit_id=unit.unit_id,
+            model=unit.model,
+            eta_s=round(float(eta[0, 0])),
+            method=AssignmentMethod.DISPATCHER,
+            fixed=True,
         )
     if call.declined:
-        return Assignment(status=AssignmentStatus.NONE, reason="declined_by_dispatcher"), [], None
+        return _Planned(AssignmentStatus.NONE, reason="declined_by_dispatcher")
     if call.served_by is not None:
-        return Assignment(status=AssignmentStatus.NONE, unit_id=call.served_by, reason="served"), [], None
+        return _Planned(AssignmentStatus.NONE, reason="served", unit_id=call.served_by)
     if not triage.response.wants_co_responder:
-        return Assignment(status=AssignmentStatus.NONE, reason=triage.response.value), [], None
+        return _Planned(AssignmentStatus.NONE, reason=triage.response.value)
     placement = call.placement
     if placement is None:
-        return Assignment(status=AssignmentStatus.QUEUED, reason="not_planned"), [], 1
-    alternatives = [Alternative(unit_id=u, eta_s=e) for u, e in placement.alternatives]
+        return _Planned(AssignmentStatus.QUEUED, reason="not_planned", queue_position=1)
     if placement.unit_id is None:
-        return (
-            Assignment(
-                status=AssignmentStatus.QUEUED, method=method, optimal=optimal, reason=placement.reason
-            ),
-            alternatives,
-            placement.queue_position,
-        )
-    return (
-        Assignment(
-            status=AssignmentStatus.RECOMMENDED,
-            unit_id=placement.unit_id,
-            model=placement.model,
-            eta_s=placement.eta_s,
+        return _Planned(
+            AssignmentStatus.QUEUED,
+            reason=placement.reason,
             method=method,
             optimal=optimal,
-        ),
-        alternatives,
-        None,
+            alternatives=placement.alternatives,
+            queue_position=placement.queue_position,
+        )
+    return _Planned(
+        AssignmentStatus.RECOMMENDED,
+        unit_id=placement.unit_id,
+        model=placement.model,
+        eta_s=placement.eta_s,
+        method=method,
+        optimal=optimal,
+        alternatives=placement.alternatives,
     )
 
 
@@ -280,49 +293,36 @@ def _triage_view(result: TriageResult) -> Triage:
     )
 
 
-def _material(call: CallState, assignment: Assignment) -> tuple[object, ...]:
-    """What must change for a new revision: not ETA drift, alternatives or queue position."""
+def _material(call: CallState, assignment: _Planned) -> str:
+    """What must change for a new revision, as canonical JSON: not ETA drift, alternatives or queue
+    position. A string, so that it survives the changelog unchanged and compares after a restore
+    (and not orjson's bytes, whose allocation keeps about 4 KB each)."""
     t = call.triage
     assert t is not None
-    return (
-        CallStatus.CLOSED if call.closed else CallStatus.OPEN,
-        t.band,
-        t.response,
-        t.safety,
-        tuple(r.code for r in t.reasons),
-        round(t.score, 3),
-        assignment.status,
-        assignment.unit_id,
-        assignment.fixed,
-        assignment.reason,
-    )
-
-
-def _published_material(decision: Decision) -> tuple[object, ...]:
-    a, t = decision.assignment, decision.triage
-    return (
-        decision.call_status,
-        t.band,
-        t.response,
-        tuple(t.safety),
-        tuple(r.code for r in t.reasons),
-        round(t.score, 3),
-        a.status,
-        a.unit_id,
-        a.fixed,
-        a.reason,
-    )
+    return orjson.dumps(
+        [
+            CallStatus.CLOSED if call.closed else CallStatus.OPEN,
+            t.band,
+            t.response,
+            list(t.safety),
+            [r.code for r in t.reasons],
+            round(t.score, 3),
+            assignment.status,
+            assignment.unit_id,
+            assignment.fixed,
+            assignment.reason,
+        ]
+    ).decode()
 
 
 def _decision(
     state: RegionState,
     call: CallState,
-    planned: tuple[Assignment, list[Alternative], int | None],
+    planned: _Planned,
     now: datetime,
     source_event_id: str,
 ) -> Decision:
     assert call.triage is not None
-    assignment, alternatives, queue_position = planned
     revision = call.revision + 1
     return Decision(
         decision_id=f"{state.region}/{call.call_id}/{revision}",
@@ -333,7 +333,16 @@ def _decision(
         source_event_id=source_event_id,
         call_status=CallStatus.CLOSED if call.closed else CallStatus.OPEN,
         triage=_triage_view(call.triage),
-        assignment=assignment,
-        alternatives=alternatives,
-        queue_position=queue_position,
+        assignment=Assignment(
+            status=planned.status,
+            unit_id=planned.unit_id,
+            model=planned.model,
+            eta_s=planned.eta_s,
+            method=planned.method,
+            optimal=planned.optimal,
+            fixed=planned.fixed,
+            reason=planned.reason,
+        ),
+        alternatives=[Alternative(unit_id=u, eta_s=e) for u, e in planned.alternatives],
+        queue_position=planned.queue_position,
     )

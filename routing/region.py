@@ -34,7 +34,16 @@ from schemas.events import (
 )
 from schemas.units import ResponseModel, UnitRoster, UnitStatus
 
-__all__ = ["Applied", "CallState", "Journal", "RegionState", "UnitState", "apply_event", "reindex"]
+__all__ = [
+    "Applied",
+    "CallState",
+    "Journal",
+    "PublishedDecision",
+    "RegionState",
+    "UnitState",
+    "apply_event",
+    "reindex",
+]
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _CALL_FIELDS = (
@@ -59,6 +68,21 @@ class Applied(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedDecision:
+    """A call's latest published decision, kept compact: its revision, what must change for the
+    next one (`material`, canonical JSON) and the decision's own JSON bytes (about a third of the
+    memory of the pydantic model tree, which lived for as long as the call did)."""
+
+    revision: int
+    material: str
+    encoded: bytes
+
+    def decision(self) -> Decision:
+        """The decision back as the contract's model (restore paths only: it is parsed again)."""
+        return Decision.model_validate_json(self.encoded)
 
 
 @dataclass(slots=True)
@@ -86,7 +110,7 @@ class CallState:
     last_event_id: str = ""
     triage: TriageResult | None = None
     placement: Placement | None = None
-    published: Decision | None = None
+    published: PublishedDecision | None = None
 
     def facts(self) -> CallFacts:
         text = self.narrative

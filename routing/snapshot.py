@@ -214,7 +214,7 @@ def _decisions(
     for call_id in sorted(call_ids):
         call = state.calls.get(call_id) or forgotten.get(call_id)
         if call is not None and call.published is not None:
-            found.append(call.published)
+            found.append(call.published.decision())
     return found
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Reason",
     "Response",
     "Triage",
+    "encode_decision",
 ]
 
 
@@ -127,3 +128,8 @@ class Decision(ContractModel):
     assignment: Assignment
     alternatives: list[Alternative]
     queue_position: Annotated[int, Field(ge=1)] | None
+
+
+def encode_decision(decision: Decision) -> bytes:
+    """The decision as the JSON bytes published on Kafka, served by the API and kept by the core."""
+    return decision.model_dump_json().encode()

@@ -71,6 +71,11 @@ class EmbeddedBroker:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
+    @property
+    def running(self) -> bool:
+        """The broker process is alive (it was started and has not exited)."""
+        return self._process is not None and self._process.poll() is None
+
     def start(self, timeout_s: float = 15.0) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
         command = [

@@ -26,6 +26,7 @@ from service.clock import Clock, SystemClock
 from service.kafka.changelog import ChangelogWriter, StateRecord
 from service.kafka.codec import encode_decision
 from service.kafka.consumer import BrokerLostLog, DecisionConsumer
+from service.kafka.no_auto_create import forbid_topic_auto_creation
 from service.kafka.publisher import Publisher, new_producer
 from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
@@ -102,6 +103,7 @@ class Runtime:
         self.hub = DecisionHub(
             settings.ws_ring_size, settings.ws_client_queue, first_seq=time.time_ns() // 1000
         )
+        forbid_topic_auto_creation()
         self.host = region_host_from(settings, self.clock)
         self.producer: AIOKafkaProducer = new_producer(settings)
         self.changelog = ChangelogWriter(self.producer, settings.topic_changelog)

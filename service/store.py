@@ -16,8 +16,25 @@ __all__ = ["DecisionStore", "StoredDecision"]
 
 @dataclass(frozen=True, slots=True)
 class StoredDecision:
-    decision: Decision
+    """What reads and acks need of a decision, and its JSON; not the model tree (memory)."""
+
+    call_id: str
+    region: str
+    revision: int
+    status: CallStatus
+    unit_id: str | None
     encoded: bytes
+
+    @classmethod
+    def of(cls, decision: Decision, encoded: bytes) -> StoredDecision:
+        return cls(
+            decision.call_id,
+            decision.region,
+            decision.revision,
+            decision.call_status,
+            decision.assignment.unit_id,
+            encoded,
+        )
 
 
 class DecisionStore:
@@ -29,9 +46,9 @@ class DecisionStore:
     def put(self, decision: Decision, encoded: bytes) -> None:
         """Keep the newest revision per call; an older revision arriving late is ignored."""
         current = self.get(decision.call_id)
-        if current is not None and current.decision.revision >= decision.revision:
+        if current is not None and current.revision >= decision.revision:
             return
-        entry = StoredDecision(decision, encoded)
+        entry = StoredDecision.of(decision, encoded)
         if decision.call_status is CallStatus.CLOSED:
             self._open.pop(decision.call_id, None)
             self._closed[decision.call_id] = entry
@@ -44,10 +61,10 @@ class DecisionStore:
         return self._open.get(call_id) or self._closed.get(call_id)
 
     def open_calls(self, region: str | None = None) -> list[StoredDecision]:
-        entries = sorted(self._open.values(), key=lambda e: e.decision.call_id)
+        entries = sorted(self._open.values(), key=lambda e: e.call_id)
         if region is None:
             return entries
-        return [e for e in entries if e.decision.region == region]
+        return [e for e in entries if e.region == region]
 
     def __len__(self) -> int:
         return len(self._open)

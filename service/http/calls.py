@@ -83,27 +83,26 @@ async def _record_ack(call_id: str, body: AckRequest, runtime: Runtime, principa
     entry = runtime.store.get(call_id)
     if entry is None:
         raise ApiError(404, "unknown_call", f"no decision for call {call_id}")
-    decision = entry.decision
-    if decision.call_status is CallStatus.CLOSED:
+    if entry.status is CallStatus.CLOSED:
         raise ApiError(409, "call_closed", f"call {call_id} is closed")
     if body.action is AckAction.OVERRIDE and body.unit_id is None:
         raise ApiError(422, "invalid_ack", "an override names the unit the dispatcher chose (unit_id)")
-    if body.action is AckAction.ACCEPT and body.unit_id is None and decision.assignment.unit_id is None:
+    if body.action is AckAction.ACCEPT and body.unit_id is None and entry.unit_id is None:
         raise ApiError(409, "nothing_to_accept", f"call {call_id} has no recommended unit to accept")
-    if body.revision is not None and body.revision != decision.revision and body.unit_id is None:
+    if body.revision is not None and body.revision != entry.revision and body.unit_id is None:
         raise ApiError(
-            409, "stale_revision", f"call {call_id} is at revision {decision.revision}, not {body.revision}"
+            409, "stale_revision", f"call {call_id} is at revision {entry.revision}, not {body.revision}"
         )
     if body.unit_id is not None and body.unit_id not in {
-        u.unit_id for _, u in runtime.host.units(decision.region)
+        u.unit_id for _, u in runtime.host.units(entry.region)
     }:
-        raise ApiError(422, "unknown_unit", f"no unit {body.unit_id} in region {decision.region}")
+        raise ApiError(422, "unknown_unit", f"no unit {body.unit_id} in region {entry.region}")
     event_id = f"ack-{uuid.uuid4().hex}"
     event = {
         "event_id": event_id,
         "type": "call.acknowledged",
         "occurred_at": runtime.clock.now().isoformat(),
-        "region": decision.region,
+        "region": entry.region,
         "ack": {
             "call_id": call_id,
             "action": body.action.value,
@@ -113,7 +112,7 @@ async def _record_ack(call_id: str, body: AckRequest, runtime: Runtime, principa
         },
     }
     try:
-        metadata = await runtime.append_event(decision.region, orjson.dumps(event))
+        metadata = await runtime.append_event(entry.region, orjson.dumps(event))
     except (KafkaError, TimeoutError) as error:
         raise ApiError(503, "event_log_unavailable", f"the ack was not recorded: {error!r}") from error
     return AckReceipt(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
-from schemas.decisions import Decision
+from schemas.decisions import encode_decision
 from schemas.events import EVENT_ADAPTER, CadEvent
 
 __all__ = [
@@ -112,7 +112,3 @@ def decode_event(raw: bytes | None, max_bytes: int) -> CadEvent | Rejection:
     if repeated is not None:
         return Rejection("duplicate_key", f"the key {repeated!r} appears twice in one object")
     return event
-
-
-def encode_decision(decision: Decision) -> bytes:
-    return decision.model_dump_json().encode()

@@ -97,6 +97,8 @@ class DecisionConsumer:
         self._last_progress = time.monotonic()
         self._takeover_failed: BaseException | None = None
         self._reseed = False
+        self._lost_log: list[StateRecord] | None = None
+        """The state as it was when a rebalance found the broker without our topic (restarted empty)."""
         self._owned: set[int] = set()
         """Partitions whose state is restored here; records of any other partition are not processed."""
         self.caught_up = False
@@ -121,6 +123,7 @@ class DecisionConsumer:
         self._host.reset()
         self._owned.clear()
         self._reseed = False
+        self._lost_log = None
         self._takeover_failed = None
         consumer = self._consumer = self._new_consumer()
         consumer.subscribe([self._settings.topic_events], listener=_Handover(self))
@@ -131,6 +134,8 @@ class DecisionConsumer:
                 batch = await self._micro_batch(consumer)
                 if self._takeover_failed is not None:
                     raise ConsumerStalled("partitions were assigned but their state was not restored")
+                if self._lost_log is not None:
+                    raise BrokerLostLog(self._lost_log)
                 if self._reseed:
                     async with self._batch_lock:
                         raise BrokerLostLog(self._host.snapshot_all())
@@ -175,17 +180,36 @@ class DecisionConsumer:
         self._takeover_failed = error
 
     async def hand_over(self, revoked: set[TopicPartition]) -> None:
+        lost = bool(revoked) and self._lost_log is None and await self._broker_lost_topic()
         async with self._batch_lock:
+            if lost:
+                # The group rejoins a broker that restarted empty: only this memory holds the state.
+                log.error("the broker lost the events topic; keeping the state to re-seed it")
+                self._lost_log = self._host.snapshot_all()
             self._owned.difference_update(tp.partition for tp in revoked)
             dropped = self._host.drop_partitions(tp.partition for tp in revoked)
         self.caught_up = False
         if dropped:
             log.info("handed over regions %s", ", ".join(dropped))
 
+    async def _broker_lost_topic(self) -> bool:
+        """The broker answers and has no events topic (never auto-created: see `no_auto_create`)."""
+        consumer = self._consumer
+        if consumer is None:
+            return False
+        try:
+            async with asyncio.timeout(5.0):
+                topics: set[str] = await consumer.topics()
+        except (KafkaError, OSError, TimeoutError):
+            return False
+        return self._settings.topic_events not in topics
+
     async def take_over(self, assigned: set[TopicPartition]) -> None:
         """Restore each new partition's regions from the changelog and resume right after them."""
         consumer = self._consumer
         assert consumer is not None
+        if self._lost_log is not None:
+            return  # the loop re-seeds the changelog from `_lost_log` and starts again
         s = self._settings
         for tp in sorted(assigned, key=lambda t: t.partition):
             started = time.monotonic()
@@ -199,7 +223,12 @@ class DecisionConsumer:
             self._host.install(restored)
             self._owned.add(tp.partition)
             self._on_restored(
-                [c.published for s in restored.states.values() for c in s.calls.values() if c.published]
+                [
+                    c.published.decision()
+                    for s in restored.states.values()
+                    for c in s.calls.values()
+                    if c.published
+                ]
             )
             if restored.republish:
                 await self._publish_and_deliver(restored.republish, [])

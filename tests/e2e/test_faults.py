@@ -96,7 +96,8 @@ async def test_a_broker_restarted_empty_gets_the_state_back_and_the_stream_goes_
     port = free_port()
     region, unit_id = next_id("region"), next_id("LCSO-CR")
     first, second = next_id("LPD-26"), next_id("LPD-26")
-    broker = EmbeddedBroker(port=port)
+    broker_log = tmp_path / "broker.log"
+    broker = EmbeddedBroker(port=port, log_path=broker_log)
     broker.start()
     settings = unique_settings(broker.bootstrap, append_timeout_s=2, stall_timeout_s=10)
     service, task = await start_service(settings)
@@ -109,10 +110,15 @@ async def test_a_broker_restarted_empty_gets_the_state_back_and_the_stream_goes_
 
             broker.stop()
             await eventually(lambda: _status(client, "/ready"), lambda code: code == 503, timeout=10)
-            broker = EmbeddedBroker(port=port)
+            broker = EmbeddedBroker(port=port, log_path=broker_log)
             broker.start()
 
-            await eventually(lambda: _status(client, "/ready"), lambda code: code == 200, timeout=90)
+            try:
+                await eventually(lambda: _status(client, "/ready"), lambda code: code == 200, timeout=90)
+            except BaseException:
+                alive = "running" if broker.running else "exited"
+                print(f"broker {alive}; its log ends:\n{broker_log.read_text()[-3000:]}")  # noqa: T201
+                raise
             units = (await client.get("/units", params={"region": region})).json()
             assert [u["unit_id"] for u in units] == [unit_id], "the state came back from memory"
             assert await _post(client, call_created(second, region=region)) == 202
