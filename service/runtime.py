@@ -145,22 +145,34 @@ class Runtime:
         """Ask the cluster for its metadata every second; readiness follows the answer."""
         while True:
             try:
-                if not self._producer_started:
-                    raise KafkaConnectionError("the producer has not connected yet")
-                async with asyncio.timeout(max(2.0, every_s)):
-                    cluster = await self.producer.client.fetch_all_metadata()
-            except (KafkaError, OSError, TimeoutError):
+                topics = await self._cluster_topics(timeout_s=max(2.0, every_s))
+            except Exception as error:  # noqa: BLE001 - the probe must outlive any client error
                 if self.broker_reachable:
-                    log.warning("broker %s unreachable", self.settings.kafka_bootstrap)
+                    log.warning("broker %s unreachable (%r)", self.settings.kafka_bootstrap, error)
                 self.broker_reachable = False
                 self.topics_present = False
             else:
+                present = self.settings.topic_events in topics
+                if not self.broker_reachable:
+                    log.info(
+                        "broker %s reachable, events topic present: %s",
+                        self.settings.kafka_bootstrap,
+                        present,
+                    )
                 self.broker_reachable = True
-                self.topics_present = self.settings.topic_events in cluster.topics()
+                self.topics_present = present
                 if self.consumer.running and not self.topics_present:
                     log.error("the broker lost the events topic; re-seeding it from memory")
                     self.consumer.request_reseed()
             await asyncio.sleep(every_s)
+
+    async def _cluster_topics(self, timeout_s: float) -> set[str]:
+        if not self._producer_started:
+            raise KafkaConnectionError("the producer has not connected yet")
+        async with asyncio.timeout(timeout_s):
+            cluster = await self.producer.client.fetch_all_metadata()
+        topics: set[str] = cluster.topics()
+        return topics
 
     async def _supervise(self) -> None:
         """Connect, then keep the consumer running; on failure retry with capped exponential backoff.

@@ -180,6 +180,7 @@ class DecisionConsumer:
         self._takeover_failed = error
 
     async def hand_over(self, revoked: set[TopicPartition]) -> None:
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
         lost = bool(revoked) and self._lost_log is None and await self._broker_lost_topic()
         async with self._batch_lock:
             if lost:
@@ -207,9 +208,10 @@ class DecisionConsumer:
     async def take_over(self, assigned: set[TopicPartition]) -> None:
         """Restore each new partition's regions from the changelog and resume right after them."""
         consumer = self._consumer
-        assert consumer is not None
-        if self._lost_log is not None:
-            return  # the loop re-seeds the changelog from `_lost_log` and starts again
+        if consumer is None or self._lost_log is not None:
+            # The run has ended (aiokafka can finish a join while the consumer stops), or the loop
+            # re-seeds the changelog from `_lost_log` and starts again: nothing to restore here.
+            return
         s = self._settings
         for tp in sorted(assigned, key=lambda t: t.partition):
             started = time.monotonic()
@@ -304,7 +306,11 @@ class DecisionConsumer:
         """Track the lag for readiness; raise `ConsumerStalled` when records wait but never arrive."""
         assigned = consumer.assignment()
         lag, known = 0, bool(assigned)
+        restoring = any(tp.partition not in self._owned for tp in assigned)
         for tp in assigned:
+            if tp.partition not in self._owned:
+                known = False
+                continue
             highwater = consumer.highwater(tp)
             position = await _position_now(consumer, tp)
             if highwater is None or position is None:
@@ -313,7 +319,9 @@ class DecisionConsumer:
             lag += max(0, highwater - position)
         self._metrics.consumer_lag.set(lag)
         self.caught_up = known and lag == 0
-        if self.caught_up or not assigned:  # nothing waits (an idle member of the group owns nothing)
+        if self.caught_up or restoring or not assigned:
+            # Nothing waits that could be consumed: caught up, a partition's state is still being
+            # restored (the rebalance listener runs beside this loop), or an idle group member.
             self._last_progress = time.monotonic()
         elif time.monotonic() - self._last_progress > self._settings.stall_timeout_s:
             waiting = f"{lag} records waiting" if known else "the partitions' positions or ends unknown"

@@ -5,6 +5,7 @@ Each ends with what users see: nothing lost, nothing decided twice differently, 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from collections.abc import Iterator
@@ -92,7 +93,10 @@ async def test_a_hung_broker_makes_the_service_unready_then_it_catches_up(own_br
     assert report.ok, report.summary()
 
 
-async def test_a_broker_restarted_empty_gets_the_state_back_and_the_stream_goes_on(tmp_path: Path) -> None:
+async def test_a_broker_restarted_empty_gets_the_state_back_and_the_stream_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="service")
     port = free_port()
     region, unit_id = next_id("region"), next_id("LCSO-CR")
     first, second = next_id("LPD-26"), next_id("LPD-26")
