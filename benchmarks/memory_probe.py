@@ -163,6 +163,9 @@ def measure_live_state(
                 hub.publish(decision.region, raw)
             store_grown += after_store - before
             hub_grown += tracemalloc.get_traced_memory()[0] - after_store
+            # Free this batch's decisions here, not when the next batch rebinds the names inside a
+            # measured window (which made the store's share come out negative).
+            del encoded, outcome
         return store_grown, hub_grown
 
     feed(warmup)

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         description="Changelog records are split into parts of at most about this size (under the "
         "broker's message.max.bytes, 1 MB by default).",
     )
+    ready_max_lag: Annotated[int, Field(ge=0)] = Field(
+        default=2000,
+        description="The service counts as caught up (and /ready as 200) while at most this many "
+        "records of its partitions wait: under a steady stream the lag is rarely exactly 0.",
+    )
     stall_timeout_s: Annotated[float, Field(gt=0)] = Field(
         default=60.0, description="Records waiting with none consumed for this long restart the consumer."
     )

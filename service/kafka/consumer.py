@@ -318,8 +318,8 @@ class DecisionConsumer:
                 continue
             lag += max(0, highwater - position)
         self._metrics.consumer_lag.set(lag)
-        self.caught_up = known and lag == 0
-        if self.caught_up or restoring or not assigned:
+        self.caught_up = known and lag <= self._settings.ready_max_lag
+        if (known and lag == 0) or restoring or not assigned:
             # Nothing waits that could be consumed: caught up, a partition's state is still being
             # restored (the rebalance listener runs beside this loop), or an idle group member.
             self._last_progress = time.monotonic()
