@@ -120,7 +120,7 @@ class _Service:
         self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), 60)
 
-    async def wait_ready(self, client: httpx.AsyncClient, timeout_s: float = 90.0) -> None:
+    async def wait_ready(self, client: httpx.AsyncClient, timeout_s: float = 180.0) -> None:
         deadline = time.monotonic() + timeout_s
         while True:
             with contextlib.suppress(httpx.HTTPError):

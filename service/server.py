@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import time
 from collections.abc import Generator
+from typing import Any
 
 import httpx
 import uvicorn
@@ -53,6 +55,7 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, _request_exit, server, sig)
+        loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
         serving = asyncio.create_task(server.serve())
         demo_task: asyncio.Task[None] | None = None
         try:
@@ -97,6 +100,20 @@ async def _until_ready(port: int, serving: asyncio.Task[None], timeout_s: float 
                     return True
             await asyncio.sleep(0.1)
     return False
+
+
+def _dump_tasks() -> None:
+    """SIGUSR1: write where every asyncio task waits, down its await chain, to stderr."""
+    for task in asyncio.all_tasks():
+        lines = [f"task {task.get_name()}:"]
+        awaited: Any = task.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+            if frame is not None:
+                lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        print("\n".join(lines), file=sys.stderr)  # noqa: T201 - an operator's diagnostic
+    sys.stderr.flush()
 
 
 def _request_exit(server: uvicorn.Server, sig: signal.Signals) -> None:

@@ -98,7 +98,7 @@ async def _scenario(process: subprocess.Popen[bytes], port: int, tmp_path: Path)
     return code, brokers
 
 
-async def test_kill_9_of_the_service_takes_the_broker_down_too(tmp_path: Path) -> None:
+async def test_sigusr1_dumps_the_tasks_and_kill_9_takes_the_broker_down_too(tmp_path: Path) -> None:
     with (
         (tmp_path / "serve.log").open("wb") as log,
         subprocess.Popen(
@@ -112,6 +112,13 @@ async def test_kill_9_of_the_service_takes_the_broker_down_too(tmp_path: Path) -
         assert b"corespond ready" in banner
         brokers = _children(process.pid)
         assert brokers
+
+        async def diagnostics() -> str:
+            return (tmp_path / "serve.log").read_text()
+
+        process.send_signal(signal.SIGUSR1)  # an operator asks a (stuck) service where it waits
+        dump = await eventually(diagnostics, lambda text: "task corespond-consumer:" in text, timeout=5)
+        assert "service/kafka/consumer.py" in dump.split("task corespond-consumer:", 1)[1]
         process.kill()
         await asyncio.to_thread(process.wait, 30)
 
