@@ -30,7 +30,6 @@ import httpx
 from benchmarks.e2e_latency import measure_open_loop
 from benchmarks.load_generator import LoadPlan
 from benchmarks.processes import RunningProcess, rss_bytes
-from service.kafka.codec import encode_decision
 from service.regions import InputRecord
 from service.runtime import region_host_from
 from service.settings import Settings
@@ -129,8 +128,8 @@ def measure_live_state(
 ) -> LiveStateResult:
     """Apply `warmup` then `step` (new calls only) to the service's state objects in this process.
 
-    The store's share is the traced bytes retained across encoding and `store.put` (its compact
-    records and the JSON it serves; the call state keeps its own copy of the JSON), the
+    The store's share is the traced bytes retained across `store.put` (its compact records; the JSON
+    it serves is the bytes the core encoded once and the call state keeps too), the
     hub's across `hub.publish` (its ring of frames); the region state's share is the rest of the
     step's growth (apply and decide: call state, triage, placement and the published JSON).
     """
@@ -155,7 +154,7 @@ def measure_live_state(
             clock.offset_s = chunk[-1].at_s
             outcome = host.process(records)
             before = tracemalloc.get_traced_memory()[0]
-            encoded = [(d, encode_decision(d)) for d in outcome.decisions]
+            encoded = outcome.decisions
             for decision, raw in encoded:
                 store.put(decision, raw)
             after_store = tracemalloc.get_traced_memory()[0]

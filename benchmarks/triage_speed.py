@@ -18,7 +18,6 @@ Writes `benchmarks/results/triage_speed.json`.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from routing.rulebook import default_triager
 from routing.triage import CallFacts, Triager
+from service.triage_eval import read_labeled_csv
 
 RESULTS = Path(__file__).parent / "results"
 CASES = Path(__file__).resolve().parents[1] / "tests" / "routing"
@@ -51,21 +51,10 @@ _ROUTINE = (
 
 
 def narrative_cases() -> list[CallFacts]:
-    facts: list[CallFacts] = []
-    for path in sorted(CASES.glob("narrative_cases*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            facts.extend(
-                CallFacts(
-                    agency=row["agency"],
-                    nature_code=row["nature_code"],
-                    priority=int(row["priority"]),
-                    narrative=row["narrative"],
-                    flags=frozenset(f for f in row["flags"].split(";") if f),
-                    caller_type=row["caller_type"] or None,
-                )
-                for row in csv.DictReader(handle)
-            )
-    return facts
+    """The facts of every hand-written case, read as `corespond triage-eval` reads them."""
+    return [
+        call.facts for path in sorted(CASES.glob("narrative_cases*.csv")) for call in read_labeled_csv(path)
+    ]
 
 
 def routine_calls(count: int, seed: int = 7) -> list[CallFacts]:

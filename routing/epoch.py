@@ -68,6 +68,11 @@ class Policy:
 
 def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
     """Decisions for every call whose decision materially changed, ordered by call id."""
+    return [decision for decision, _ in decide_encoded(state, now, policy)]
+
+
+def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tuple[Decision, bytes]]:
+    """`decide`, each decision with the JSON bytes the call state keeps (published as they are)."""
     for call_id in state.touched:
         call = state.calls.get(call_id)
         # A call created and closed within one micro-batch is still triaged: its one and final
@@ -89,7 +94,7 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
         method, optimal = AssignmentMethod.MIN_COST_FLOW, True
     candidates = set(state.touched)
     candidates.update(c.call_id for c in pending)
-    decisions: list[Decision] = []
+    decisions: list[tuple[Decision, bytes]] = []
     for call_id in sorted(candidates):
         call = state.calls.get(call_id)
         if call is None or not call.created or call.triage is None:
@@ -99,8 +104,9 @@ def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
         if call.published is None or material != call.published.material:
             source = call.last_event_id if call_id in state.touched else state.last_event_id
             decision = _decision(state, call, planned, now, source)
-            call.published = PublishedDecision(decision.revision, material, encode_decision(decision))
-            decisions.append(decision)
+            encoded = encode_decision(decision)
+            call.published = PublishedDecision(decision.revision, material, encoded)
+            decisions.append((decision, encoded))
             state.journal.decided.append(call_id)
         if call.closed:
             state.forget_closed(call_id)

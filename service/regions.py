@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from routing.epoch import Policy, decide
+from routing.epoch import Policy, decide_encoded
 from routing.errors import EventRejected
 from routing.region import RegionState, UnitState, apply_event
 from routing.snapshot import RegionRecord, encode_parts, take_delta, take_snapshot
@@ -43,7 +43,8 @@ class RejectedRecord:
 
 @dataclass(slots=True)
 class BatchOutcome:
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[tuple[Decision, bytes]] = field(default_factory=list)
+    """Each with its JSON, encoded once by the core."""
     rejected: list[RejectedRecord] = field(default_factory=list)
     state_records: list[StateRecord] = field(default_factory=list)
     """One changelog record per region the batch touched; durable before any decision is published."""
@@ -88,7 +89,7 @@ class RegionHost:
             now = self._clock.now()
             for region in sorted(touched):
                 state = touched[region]
-                outcome.decisions.extend(decide(state, now, self._policy))
+                outcome.decisions.extend(decide_encoded(state, now, self._policy))
                 outcome.state_records.extend(self._state_records(state, self._record_of(state)))
         return outcome
 

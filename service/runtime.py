@@ -24,7 +24,6 @@ from routing.triage import BandThresholds
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
 from service.kafka.changelog import ChangelogWriter, StateRecord
-from service.kafka.codec import encode_decision
 from service.kafka.consumer import BrokerLostLog, DecisionConsumer
 from service.kafka.no_auto_create import forbid_topic_auto_creation
 from service.kafka.publisher import Publisher, new_producer
@@ -231,10 +230,10 @@ class Runtime:
             and self.consumer.caught_up
         )
 
-    def _restored(self, decisions: list[Decision]) -> None:
+    def _restored(self, decisions: list[tuple[Decision, bytes]]) -> None:
         """Latest decisions of restored open calls feed the read model (they were published before)."""
-        for decision in decisions:
-            self.store.put(decision, encode_decision(decision))
+        for decision, encoded in decisions:
+            self.store.put(decision, encoded)
         self.metrics.open_calls.set(len(self.store))
 
     def _delivered(self, decisions: list[tuple[Decision, bytes]]) -> None:

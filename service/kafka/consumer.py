@@ -82,7 +82,7 @@ class DecisionConsumer:
         changelog: ChangelogWriter,
         metrics: Metrics,
         on_delivered: DecisionsDelivered,
-        on_restored: Callable[[list[Decision]], None],
+        on_restored: Callable[[list[tuple[Decision, bytes]]], None],
     ) -> None:
         self._settings = settings
         self._host = host
@@ -226,14 +226,14 @@ class DecisionConsumer:
             self._owned.add(tp.partition)
             self._on_restored(
                 [
-                    c.published.decision()
+                    (c.published.decision(), c.published.encoded)
                     for s in restored.states.values()
                     for c in s.calls.values()
                     if c.published
                 ]
             )
             if restored.republish:
-                await self._publish_and_deliver(restored.republish, [])
+                await self._publish_and_deliver([(d, encode_decision(d)) for d in restored.republish], [])
             log.info(
                 "partition %d: %d regions restored from %d changelog records in %.2fs, "
                 "%d decisions re-published",
@@ -278,9 +278,8 @@ class DecisionConsumer:
         self._count(outcome)
 
     async def _publish_and_deliver(
-        self, decisions: list[Decision], rejected: Sequence[RejectedRecord]
+        self, encoded: list[tuple[Decision, bytes]], rejected: Sequence[RejectedRecord]
     ) -> None:
-        encoded = [(d, encode_decision(d)) for d in decisions]
         await self._publisher.publish(encoded, rejected)
         self._on_delivered(encoded)
         self._metrics.decisions.inc(len(encoded))
