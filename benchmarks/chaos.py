@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from benchmarks.history import HistoryReport, check_history
 from service.broker import EmbeddedBroker, free_port
+from service.kafka.fetch_wait import FetchWaitTuner
 from service.synthetic import FeedConfig, SyntheticFeed, demo_roster
 
 __all__ = ["POISON", "ChaosResult", "read_topic_to_end", "run_chaos"]
@@ -66,7 +67,10 @@ class ChaosResult:
 
 async def read_topic_to_end(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[bytes]:
     """Every record value of every partition of `topic`, read up to each partition's high watermark."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
+    fetch_wait = FetchWaitTuner(20, 5000, name=f"reading {topic}")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=fetch_wait.ms
+    )
     await consumer.start()
     values: list[bytes] = []
     try:
@@ -90,6 +94,7 @@ async def read_topic_to_end(bootstrap: str, topic: str, timeout_s: float = 60.0)
                 return values
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{topic} not read to its end within {timeout_s}s")
+            fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=True)
     finally:
         await consumer.stop()
 

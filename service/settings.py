@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     fetch_max_wait_ms: Annotated[int, Field(ge=1, le=5000)] = Field(
         default=10, description="Broker-side wait for a fetch; end-to-end latency follows it."
     )
+    fetch_max_wait_ceiling_ms: Annotated[int, Field(ge=1, le=30_000)] = Field(
+        default=5000,
+        description="The fetch wait doubles up to this while records wait on the broker and none arrive "
+        "(the embedded Tansu broker answers empty when the wait is too short for its partition's size).",
+    )
     max_batch_records: Positive = 2000
     batch_window_ms: Annotated[int, Field(ge=0, le=200)] = Field(
         default=5,
@@ -213,6 +218,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CORESPOND_SHIFT_BUFFER_S + CORESPOND_ON_SCENE_S must be under 36 hours (the longest shift): "
                 "otherwise no unit could ever be assigned"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _fetch_wait_ceiling_above_start(self) -> Self:
+        if self.fetch_max_wait_ceiling_ms < self.fetch_max_wait_ms:
+            raise ValueError(
+                "CORESPOND_FETCH_MAX_WAIT_CEILING_MS must be at least CORESPOND_FETCH_MAX_WAIT_MS"
             )
         return self
 

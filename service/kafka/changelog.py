@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from routing.region import RegionState
 from routing.snapshot import Rebuilder
 from schemas.decisions import Decision
+from service.kafka.fetch_wait import FetchWaitTuner
 
 __all__ = ["ChangelogWriter", "RestoredPartition", "StateRecord", "restore_partition"]
 
@@ -63,7 +64,7 @@ class RestoredPartition:
 
 
 async def restore_partition(
-    bootstrap: str, topic: str, partition: int, *, fetch_max_wait_ms: int, timeout_s: float
+    bootstrap: str, topic: str, partition: int, *, fetch_wait: FetchWaitTuner, timeout_s: float
 ) -> RestoredPartition:
     """Read one changelog partition from its beginning to its high watermark and rebuild its regions."""
     restored = RestoredPartition(partition)
@@ -71,7 +72,7 @@ async def restore_partition(
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
-        fetch_max_wait_ms=fetch_max_wait_ms,
+        fetch_max_wait_ms=fetch_wait.ms,
         max_partition_fetch_bytes=8 * 1024 * 1024,
     )
     await consumer.start()
@@ -88,6 +89,7 @@ async def restore_partition(
             highwater = consumer.highwater(tp)
             if highwater is not None and await consumer.position(tp) >= highwater:
                 break
+            fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=True)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"changelog {topic}/{partition} not read to its end within {timeout_s}s")
         restored.states = rebuilder.finish()

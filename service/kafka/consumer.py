@@ -26,6 +26,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from schemas.decisions import Decision
 from service.kafka.changelog import ChangelogWriter, StateRecord, restore_partition
 from service.kafka.codec import encode_decision
+from service.kafka.fetch_wait import FetchWaitTuner
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
 from service.regions import BatchOutcome, InputRecord, RegionHost, RejectedRecord
@@ -102,6 +103,10 @@ class DecisionConsumer:
         self._owned: set[int] = set()
         """Partitions whose state is restored here; records of any other partition are not processed."""
         self.caught_up = False
+        self._fetch_wait = FetchWaitTuner(
+            settings.fetch_max_wait_ms, settings.fetch_max_wait_ceiling_ms, name="events consumer"
+        )
+        """Learned across consumer restarts: the events partitions only grow."""
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         s = self._settings
@@ -110,7 +115,7 @@ class DecisionConsumer:
             group_id=s.consumer_group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            fetch_max_wait_ms=s.fetch_max_wait_ms,
+            fetch_max_wait_ms=self._fetch_wait.ms,
             max_partition_fetch_bytes=max(1_048_576, s.max_event_bytes * 4),
             isolation_level="read_committed",
             session_timeout_ms=s.session_timeout_ms,
@@ -129,6 +134,7 @@ class DecisionConsumer:
         consumer.subscribe([self._settings.topic_events], listener=_Handover(self))
         await consumer.start()
         self._last_progress = time.monotonic()
+        self._fetch_wait.restart()
         try:
             while not self._stopping.is_set():
                 batch = await self._micro_batch(consumer)
@@ -143,7 +149,8 @@ class DecisionConsumer:
                     async with self._batch_lock:
                         await self._handle(consumer, batch)
                     self._last_progress = time.monotonic()
-                await self._watch(consumer)
+                records_waiting = await self._watch(consumer)
+                self._fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=records_waiting)
         finally:
             self.caught_up = False
             self._consumer = None
@@ -219,7 +226,9 @@ class DecisionConsumer:
                 s.kafka_bootstrap,
                 s.topic_changelog,
                 tp.partition,
-                fetch_max_wait_ms=s.fetch_max_wait_ms,
+                fetch_wait=FetchWaitTuner(
+                    s.fetch_max_wait_ms, s.fetch_max_wait_ceiling_ms, name=f"changelog restore {tp.partition}"
+                ),
                 timeout_s=120.0,
             )
             self._host.install(restored)
@@ -301,8 +310,10 @@ class DecisionConsumer:
                 item.rejection.reason,
             )
 
-    async def _watch(self, consumer: AIOKafkaConsumer) -> None:
-        """Track the lag for readiness; raise `ConsumerStalled` when records wait but never arrive."""
+    async def _watch(self, consumer: AIOKafkaConsumer) -> bool:
+        """Track the lag for readiness; raise `ConsumerStalled` when records wait but never arrive.
+
+        Returns whether records may be waiting in owned partitions (a lag, or a lag not yet known)."""
         assigned = consumer.assignment()
         lag, known = 0, bool(assigned)
         restoring = any(tp.partition not in self._owned for tp in assigned)
@@ -325,6 +336,7 @@ class DecisionConsumer:
         elif time.monotonic() - self._last_progress > self._settings.stall_timeout_s:
             waiting = f"{lag} records waiting" if known else "the partitions' positions or ends unknown"
             raise ConsumerStalled(f"{waiting}, none consumed for {self._settings.stall_timeout_s}s")
+        return not restoring and bool(assigned) and not (known and lag == 0)
 
 
 async def _position_now(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
