@@ -26,10 +26,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from websockets.asyncio.client import connect
 
 from benchmarks.load_generator import LoadPlan, SendReport, send_open_loop
+from service.kafka.fetch_wait import FetchWaitTuner, behind_highwater
 
 __all__ = ["Arrivals", "OpenLoopRun", "measure_open_loop", "new_load_producer", "read_outputs"]
 
 READ_FETCH_MAX_WAIT_MS = 10
+READ_FETCH_MAX_WAIT_CEILING_MS = 5000
 """The reader's own fetch wait, the service's default: it adds to every sample, the same for every
 pipeline. Shorter waits make the embedded broker poll more and slow down as the topic grows."""
 
@@ -83,12 +85,15 @@ async def new_output_reader(bootstrap: str, topic: str) -> AIOKafkaConsumer:
 async def read_outputs(
     consumer: AIOKafkaConsumer, arrivals: Arrivals, id_field: str, sentinel_id: str
 ) -> None:
+    fetch_wait = FetchWaitTuner(READ_FETCH_MAX_WAIT_MS, READ_FETCH_MAX_WAIT_CEILING_MS, name="output reader")
     while True:
         batch = await consumer.getmany(timeout_ms=50)
         now = time.perf_counter()
         for records in batch.values():
             for record in records:
                 arrivals.record(_source_id(record.value, id_field), now, sentinel_id)
+        waiting = await behind_highwater(consumer)
+        fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=waiting)
 
 
 async def read_websocket(url: str, arrivals: Arrivals, sentinel_id: str, connected: asyncio.Event) -> None:

@@ -24,6 +24,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from service.kafka.fetch_wait import FetchWaitTuner, behind_highwater
 from service.kafka.publisher import new_producer
 from service.kafka.topics import ensure_topics
 from service.settings import Settings
@@ -82,11 +83,14 @@ async def run_noop(settings: Settings, stop: asyncio.Event) -> None:
     await consumer.start()
     print("noop started", flush=True)
     ready = False
+    fetch_wait = FetchWaitTuner(settings.fetch_max_wait_ms, settings.fetch_max_wait_ceiling_ms, name="noop")
     try:
         while not stop.is_set():
             batch = await consumer.getmany(timeout_ms=100, max_records=settings.max_batch_records)
             if batch:
                 await _forward(consumer, producer, settings.topic_decisions, batch)
+            waiting = await behind_highwater(consumer)
+            fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=waiting)
             if not ready:
                 positions = {tp: await consumer.position(tp) for tp in consumer.assignment()}
                 if _caught_up(consumer, positions):

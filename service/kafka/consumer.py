@@ -26,16 +26,13 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from schemas.decisions import Decision
 from service.kafka.changelog import ChangelogWriter, StateRecord, restore_partition
 from service.kafka.codec import encode_decision
-from service.kafka.fetch_wait import FetchWaitTuner
+from service.kafka.fetch_wait import FetchWaitTuner, position_now
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
 from service.regions import BatchOutcome, InputRecord, RegionHost, RejectedRecord
 from service.settings import Settings
 
 __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
-
-_POSITION_WAIT_S = 0.5
-"""How long the lag check waits for a partition's position before calling the lag unknown."""
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +319,7 @@ class DecisionConsumer:
                 known = False
                 continue
             highwater = consumer.highwater(tp)
-            position = await _position_now(consumer, tp)
+            position = await position_now(consumer, tp)
             if highwater is None or position is None:
                 known = False
                 continue
@@ -337,15 +334,3 @@ class DecisionConsumer:
             waiting = f"{lag} records waiting" if known else "the partitions' positions or ends unknown"
             raise ConsumerStalled(f"{waiting}, none consumed for {self._settings.stall_timeout_s}s")
         return not restoring and bool(assigned) and not (known and lag == 0)
-
-
-async def _position_now(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
-    """The partition's next offset, or None while it has none: aiokafka's `position()` waits for one
-    without end (a broker that came back empty never gives one), which would block this loop and
-    with it the re-seed and the stall check."""
-    try:
-        async with asyncio.timeout(_POSITION_WAIT_S):
-            position: int = await consumer.position(tp)
-    except TimeoutError:
-        return None
-    return position

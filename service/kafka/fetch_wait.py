@@ -21,13 +21,24 @@ an aiokafka consumer, whose fetcher has no public setter for the wait (see `_set
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-__all__ = ["FetchWait", "FetchWaitTuner", "next_fetch_wait", "starvation_grace_s"]
+__all__ = [
+    "FetchWait",
+    "FetchWaitTuner",
+    "behind_highwater",
+    "next_fetch_wait",
+    "position_now",
+    "starvation_grace_s",
+]
+
+_POSITION_WAIT_S = 0.5
+"""How long a lag check waits for a partition's position before calling it unknown."""
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +112,25 @@ def _set_fetch_wait(consumer: AIOKafkaConsumer, wait_ms: int) -> None:
         log.error("this aiokafka has no Fetcher._fetch_max_wait_ms; the fetch wait cannot be raised")
         return
     fetcher._fetch_max_wait_ms = wait_ms
+
+
+async def position_now(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
+    """The partition's next offset, or None while it has none: aiokafka's `position()` waits for one
+    without end (a broker that came back empty never gives one), which would block the caller's loop."""
+    try:
+        async with asyncio.timeout(_POSITION_WAIT_S):
+            position: int = await consumer.position(tp)
+    except TimeoutError:
+        return None
+    return position
+
+
+async def behind_highwater(consumer: AIOKafkaConsumer) -> bool:
+    """Records may wait for this consumer: some assigned partition's end is ahead of, or not yet
+    known beside, its position."""
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        position = await position_now(consumer, tp)
+        if highwater is None or position is None or position < highwater:
+            return True
+    return False
