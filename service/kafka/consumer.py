@@ -103,7 +103,8 @@ class DecisionConsumer:
         self._fetch_wait = FetchWaitTuner(
             settings.fetch_max_wait_ms, settings.fetch_max_wait_ceiling_ms, name="events consumer"
         )
-        """Learned across consumer restarts: the events partitions only grow."""
+        """Learned across consumer restarts (the events partitions only grow); reset when the broker
+        comes back without them."""
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         s = self._settings
@@ -138,8 +139,10 @@ class DecisionConsumer:
                 if self._takeover_failed is not None:
                     raise ConsumerStalled("partitions were assigned but their state was not restored")
                 if self._lost_log is not None:
+                    self._fetch_wait.reset()
                     raise BrokerLostLog(self._lost_log)
                 if self._reseed:
+                    self._fetch_wait.reset()
                     async with self._batch_lock:
                         raise BrokerLostLog(self._host.snapshot_all())
                 if batch:

@@ -14,8 +14,9 @@ soon as data is there, so a short wait only costs empty round trips. The embedde
 
 So the wait starts at the configured value (low latency) and doubles, up to a ceiling, each time
 records are known or suspected to be waiting and none arrived for a grace period that grows with
-the wait. It never shrinks for the life of the tuner: a partition only grows, and against Kafka it
-never rises in the first place. `next_fetch_wait` is the pure rule; `FetchWaitTuner` applies it to
+the wait. It does not shrink while the partitions it was learned on live (they only grow; the
+consumer resets it when the broker comes back without them), and against Kafka it never rises in
+the first place. `next_fetch_wait` is the pure rule; `FetchWaitTuner` applies it to
 an aiokafka consumer, whose fetcher has no public setter for the wait (see `_set_fetch_wait`).
 """
 
@@ -70,6 +71,7 @@ class FetchWaitTuner:
     """Holds one consumer's fetch wait and sets it on the consumer after each poll."""
 
     def __init__(self, floor_ms: int, ceiling_ms: int, *, name: str) -> None:
+        self._floor_ms = floor_ms
         self._ceiling_ms = max(floor_ms, ceiling_ms)
         self._state = FetchWait(floor_ms, time.monotonic())
         self._name = name
@@ -81,6 +83,10 @@ class FetchWaitTuner:
     def restart(self) -> None:
         """A new poll loop begins (a new consumer): its grace period starts now, at the wait learned."""
         self._state = FetchWait(self._state.ms, time.monotonic())
+
+    def reset(self) -> None:
+        """The partitions start over (a broker that came back empty): back to the starting wait."""
+        self._state = FetchWait(self._floor_ms, time.monotonic())
 
     def observe(self, consumer: AIOKafkaConsumer, *, progressed: bool, records_waiting: bool) -> None:
         before = self._state.ms
