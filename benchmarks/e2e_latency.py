@@ -31,9 +31,10 @@ from service.kafka.fetch_wait import FetchWaitTuner, behind_highwater
 __all__ = ["Arrivals", "OpenLoopRun", "measure_open_loop", "new_load_producer", "read_outputs"]
 
 READ_FETCH_MAX_WAIT_MS = 10
-READ_FETCH_MAX_WAIT_CEILING_MS = 5000
 """The reader's own fetch wait, the service's default: it adds to every sample, the same for every
 pipeline. Shorter waits make the embedded broker poll more and slow down as the topic grows."""
+READ_FETCH_MAX_WAIT_CEILING_MS = 5000
+"""How far the reader raises its wait while outputs wait unread (`service.kafka.fetch_wait`)."""
 
 
 def new_load_producer(bootstrap: str) -> AIOKafkaProducer:

@@ -154,17 +154,16 @@ def measure_live_state(
             clock.offset_s = chunk[-1].at_s
             outcome = host.process(records)
             before = tracemalloc.get_traced_memory()[0]
-            encoded = outcome.decisions
-            for decision, raw in encoded:
+            for decision, raw in outcome.decisions:
                 store.put(decision, raw)
             after_store = tracemalloc.get_traced_memory()[0]
-            for decision, raw in encoded:
+            for decision, raw in outcome.decisions:
                 hub.publish(decision.region, raw)
             store_grown += after_store - before
             hub_grown += tracemalloc.get_traced_memory()[0] - after_store
-            # Free this batch's decisions here, not when the next batch rebinds the names inside a
+            # Free this batch's decisions here, not when the next batch rebinds the name inside a
             # measured window (which made the store's share come out negative).
-            del encoded, outcome
+            del outcome
         return store_grown, hub_grown
 
     feed(warmup)

@@ -63,17 +63,6 @@ async def _forward(
     await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})  # type: ignore[attr-defined]
 
 
-def _caught_up(consumer: AIOKafkaConsumer, positions: dict[TopicPartition, int]) -> bool:
-    assigned = consumer.assignment()
-    if not assigned:
-        return False
-    for tp in assigned:
-        highwater = consumer.highwater(tp)
-        if highwater is None or positions.get(tp, -1) < highwater:
-            return False
-    return True
-
-
 async def run_noop(settings: Settings, stop: asyncio.Event) -> None:
     if settings.create_topics:
         await ensure_topics(settings)
@@ -91,11 +80,9 @@ async def run_noop(settings: Settings, stop: asyncio.Event) -> None:
                 await _forward(consumer, producer, settings.topic_decisions, batch)
             waiting = await behind_highwater(consumer)
             fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=waiting)
-            if not ready:
-                positions = {tp: await consumer.position(tp) for tp in consumer.assignment()}
-                if _caught_up(consumer, positions):
-                    ready = True
-                    print("noop ready", flush=True)
+            if not ready and consumer.assignment() and not waiting:
+                ready = True
+                print("noop ready", flush=True)
     finally:
         with contextlib.suppress(KafkaError):
             await consumer.stop()
