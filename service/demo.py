@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import orjson
 from aiokafka import AIOKafkaProducer
 
+from service.kafka.publisher import stop_producer
 from service.settings import Settings
 from service.synthetic import FeedConfig, SyntheticFeed, demo_roster
 
@@ -41,4 +42,4 @@ async def run_demo_feed(settings: Settings) -> None:
             event["occurred_at"] = datetime.now(UTC).isoformat()
             await producer.send(settings.topic_events, orjson.dumps(event), key=config.region.encode())
     finally:
-        await producer.stop()
+        await stop_producer(producer, settings.producer_close_timeout_s, name="demo feed")

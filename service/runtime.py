@@ -26,7 +26,7 @@ from service.clock import Clock, SystemClock
 from service.kafka.changelog import ChangelogWriter, StateRecord
 from service.kafka.consumer import BrokerLostLog, DecisionConsumer
 from service.kafka.no_auto_create import forbid_topic_auto_creation
-from service.kafka.publisher import Publisher, new_producer
+from service.kafka.publisher import Publisher, new_producer, stop_producer
 from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
 from service.regions import RegionHost
@@ -138,7 +138,7 @@ class Runtime:
         if self._consumer_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._consumer_task
-        await self.producer.stop()
+        await stop_producer(self.producer, self.settings.producer_close_timeout_s, name="decisions producer")
 
     async def _probe_broker(self, every_s: float = 1.0) -> None:
         """Ask the cluster for its metadata every second; readiness follows the answer."""

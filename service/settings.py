@@ -185,6 +185,11 @@ class Settings(BaseSettings):
     append_timeout_s: Annotated[float, Field(gt=0, le=120)] = Field(
         default=5.0, description="POST /events answers 503 when the broker has not confirmed within this."
     )
+    producer_close_timeout_s: Annotated[float, Field(gt=0, le=300)] = Field(
+        default=10.0,
+        description="At shutdown, records the broker has not taken within this are given up (events "
+        "not committed are read again on the next start): a broker gone for good never holds the exit.",
+    )
 
     @field_validator("api_keys", mode="before")
     @classmethod

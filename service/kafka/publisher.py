@@ -11,6 +11,7 @@ embedded broker, 2-core machine). Dead letters are rare and carry headers: they 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,9 @@ from schemas.decisions import Decision
 from service.regions import RejectedRecord
 from service.settings import Settings
 
-__all__ = ["Publisher", "new_producer"]
+__all__ = ["Publisher", "new_producer", "stop_producer"]
+
+log = logging.getLogger(__name__)
 
 
 def new_producer(settings: Settings) -> AIOKafkaProducer:
@@ -37,6 +40,22 @@ def new_producer(settings: Settings) -> AIOKafkaProducer:
             1_048_576, settings.max_event_bytes * 2, settings.max_state_record_bytes + 262_144
         ),
     )
+
+
+async def stop_producer(producer: AIOKafkaProducer, timeout_s: float, *, name: str) -> None:
+    """Stop `producer`, giving up on records the broker has not taken within `timeout_s`.
+
+    aiokafka's `stop()` flushes first and retries unsent records without end, so a broker that is
+    gone (a Ctrl-C reaches the embedded broker too) would hold the shutdown for ever."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await producer.stop()
+    except TimeoutError:
+        log.warning(
+            "%s: the broker did not take the last records within %.0fs; stopping without them",
+            name,
+            timeout_s,
+        )
 
 
 class Publisher:
