@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from benchmarks.history import HistoryReport, check_history
 from service.broker import EmbeddedBroker, free_port
 from service.kafka.fetch_wait import FetchWaitTuner
-from service.synthetic import FeedConfig, SyntheticFeed, demo_roster
+from simulator import FeedConfig, SyntheticFeed, demo_roster
 
 __all__ = ["POISON", "ChaosResult", "read_topic_to_end", "run_chaos"]
 

@@ -30,7 +30,7 @@ import httpx
 from benchmarks.e2e_latency import measure_open_loop
 from benchmarks.load_generator import LoadPlan
 from benchmarks.processes import RunningProcess, rss_bytes
-from service.regions import InputRecord
+from service.records import InputRecord
 from service.runtime import region_host_from
 from service.settings import Settings
 from service.store import DecisionStore

@@ -54,7 +54,7 @@ from benchmarks.ws_fanout import measure_fanout
 from service.broker import EmbeddedBroker
 from service.kafka.topics import ensure_topics
 from service.settings import Settings
-from service.synthetic import FeedConfig
+from simulator import FeedConfig
 
 __all__ = ["SuiteConfig", "config_from_args", "run", "run_suite"]
 

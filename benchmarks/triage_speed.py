@@ -1,7 +1,7 @@
 """Micro-benchmark of triage scoring alone: median time per call and calls per second.
 
 Scores a realistic mix in-process with the packaged rules (default set + the demo agency files):
-- every hand-written narrative case of `tests/routing/` (behavioral-health heavy: the worst case,
+- every hand-written narrative case of `tests/triage/cases/` (behavioral-health heavy: the worst case,
   long remarks full of cue words), and
 - routine calls (traffic, theft, alarms, noise, parking...) with the short remarks they usually
   carry, generated from a seeded template list, so that about 80% of the mix is routine, as in a
@@ -27,12 +27,12 @@ import sys
 import time
 from pathlib import Path
 
-from routing.rulebook import default_triager
-from routing.triage import CallFacts, Triager
 from service.triage_eval import read_labeled_csv
+from triage.facts import CallFacts, Triager
+from triage.rulebook import default_triager
 
 RESULTS = Path(__file__).parent / "results"
-CASES = Path(__file__).resolve().parents[1] / "tests" / "routing"
+CASES = Path(__file__).resolve().parents[1] / "tests" / "triage" / "cases"
 
 _ROUTINE = (
     ("TRAFFIC STOP", 4, ("SILVER SEDAN, EXPIRED TAGS", "SPEEDING IN SCHOOL ZONE", "")),

@@ -18,9 +18,7 @@ import orjson
 from routing.assignment import assign_units
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.region import TIED_STATUSES, CallState, PublishedDecision, RegionState, UnitState
-from routing.rulebook import default_triager
 from routing.travel import HaversineTravel, TravelModel
-from routing.triage import Triager, TriageResult
 from schemas.decisions import (
     Alternative,
     Assignment,
@@ -32,6 +30,8 @@ from schemas.decisions import (
     encode_decision,
 )
 from schemas.units import ResponseModel, UnitStatus
+from triage.facts import Triager, TriageResult
+from triage.rulebook import default_triager
 
 __all__ = ["Planner", "Policy", "decide"]
 

@@ -18,7 +18,6 @@ from enum import StrEnum
 
 from routing.errors import EventRejected
 from routing.plan import Placement
-from routing.triage import CallFacts, TriageResult
 from schemas.calls import CallUpdate, NewCall
 from schemas.decisions import Decision
 from schemas.events import (
@@ -33,6 +32,7 @@ from schemas.events import (
     UnitUpserted,
 )
 from schemas.units import ResponseModel, UnitRoster, UnitStatus
+from triage.facts import CallFacts, TriageResult
 
 __all__ = [
     "Applied",

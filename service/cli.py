@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
-from routing.rulebook import RulebookError
 from service.access import ApiKey, Role
 from service.settings import Settings
+from triage.rulebook import RulebookError
 
 __all__ = ["main"]
 

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 
 from service.kafka.publisher import stop_producer
 from service.settings import Settings
-from service.synthetic import FeedConfig, SyntheticFeed, demo_roster
+from simulator import FeedConfig, SyntheticFeed, demo_roster
 
 __all__ = ["run_demo_feed"]
 

@@ -9,48 +9,18 @@ from seeing a region half-updated.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from routing.epoch import Policy, decide_encoded
 from routing.errors import EventRejected
 from routing.region import RegionState, UnitState, apply_event
 from routing.snapshot import RegionRecord, encode_parts, take_delta, take_snapshot
-from schemas.decisions import Decision
 from service.clock import Clock
-from service.kafka.changelog import RestoredPartition, StateRecord
-from service.kafka.codec import Rejection, decode_event
+from service.codec import Rejection, decode_event
+from service.records import BatchOutcome, InputRecord, RejectedRecord, RestoredPartition, StateRecord
 
-__all__ = ["BatchOutcome", "InputRecord", "RegionHost", "RejectedRecord"]
-
-
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class RejectedRecord:
-    record: InputRecord
-    rejection: Rejection
-
-
-@dataclass(slots=True)
-class BatchOutcome:
-    decisions: list[tuple[Decision, bytes]] = field(default_factory=list)
-    """Each with its JSON, encoded once by the core."""
-    rejected: list[RejectedRecord] = field(default_factory=list)
-    state_records: list[StateRecord] = field(default_factory=list)
-    """One changelog record per region the batch touched; durable before any decision is published."""
-    outcomes: Counter[str] = field(default_factory=Counter)
-    """Applied / duplicate / stale / rejected counts, for metrics."""
-    event_types: Counter[str] = field(default_factory=Counter)
+__all__ = ["RegionHost"]
 
 
 class RegionHost:

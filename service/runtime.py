@@ -17,22 +17,23 @@ from aiokafka.structs import RecordMetadata
 
 from routing.epoch import Policy
 from routing.plan import AssignmentOptions
-from routing.rule_triager import RuleTriager
-from routing.rulebook import load_triager
 from routing.travel import HaversineTravel, TravelModel
-from routing.triage import BandThresholds
 from schemas.decisions import Decision
 from service.clock import Clock, SystemClock
-from service.kafka.changelog import ChangelogWriter, StateRecord
+from service.kafka.changelog import ChangelogWriter
 from service.kafka.consumer import BrokerLostLog, DecisionConsumer
 from service.kafka.no_auto_create import forbid_topic_auto_creation
 from service.kafka.publisher import Publisher, new_producer, stop_producer
 from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
+from service.records import StateRecord
 from service.regions import RegionHost
 from service.settings import Settings, TravelProfile
 from service.store import DecisionStore
 from service.ws.hub import DecisionHub
+from triage.facts import BandThresholds
+from triage.rulebook import load_triager
+from triage.scoring import RuleTriager
 
 __all__ = ["Runtime", "policy_from", "triager_from"]
 

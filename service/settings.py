@@ -12,8 +12,8 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from routing.rulebook import packaged_agency_rules
 from service.access import ApiKey, parse_api_keys
+from triage.rulebook import packaged_agency_rules
 
 __all__ = ["Settings", "TravelProfile"]
 
@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     # Triage rules
     triage_rules: Path | None = Field(
         default=None,
-        description="Triage rule file (TOML). Default: the packaged routing/rules/default.toml.",
+        description="Triage rule file (TOML). Default: the packaged triage/rules/default.toml.",
     )
     triage_agency_rules: dict[str, Path] = Field(
         default_factory=packaged_agency_rules,

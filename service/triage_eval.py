@@ -11,7 +11,7 @@ Outcome columns such as `final_call_type` and `clearance` are never read: the sc
 dispatcher knows at intake.
 
 Every run prints the scorer beside a naive baseline (the nature code contains CRISIS, MENTAL, SUICID
-or BEHAV) so that a number never stands alone. The maths lives in `routing.evaluation`.
+or BEHAV) so that a number never stands alone. The maths lives in `triage.evaluation`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from routing.evaluation import (
+from triage.evaluation import (
     CalibrationBin,
     Confusion,
     PRPoint,
@@ -35,7 +35,7 @@ from routing.evaluation import (
     precision_at_recall,
     precision_recall_curve,
 )
-from routing.triage import CallFacts, Triager
+from triage.facts import CallFacts, Triager
 
 __all__ = [
     "NAIVE_BASELINE",

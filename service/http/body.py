@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 
+from service.codec import duplicate_key, validation_detail
 from service.http.errors import ApiError
-from service.kafka.codec import duplicate_key, validation_detail
 
 __all__ = ["json_body_spec", "read_json"]
 

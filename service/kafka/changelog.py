@@ -16,23 +16,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from routing.region import RegionState
 from routing.snapshot import Rebuilder
-from schemas.decisions import Decision
 from service.kafka.fetch_wait import FetchWaitTuner
+from service.records import RestoredPartition, StateRecord
 
-__all__ = ["ChangelogWriter", "RestoredPartition", "StateRecord", "restore_partition"]
-
-
-@dataclass(frozen=True, slots=True)
-class StateRecord:
-    partition: int
-    region: str
-    payload: bytes
+__all__ = ["ChangelogWriter", "restore_partition"]
 
 
 class ChangelogWriter:
@@ -53,14 +44,6 @@ class ChangelogWriter:
         ]
         if pending:
             await asyncio.gather(*pending)
-
-
-@dataclass(slots=True)
-class RestoredPartition:
-    partition: int
-    states: dict[str, RegionState] = field(default_factory=dict)
-    republish: list[Decision] = field(default_factory=list)
-    records: int = 0
 
 
 async def restore_partition(

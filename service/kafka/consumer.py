@@ -24,12 +24,13 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from schemas.decisions import Decision
-from service.kafka.changelog import ChangelogWriter, StateRecord, restore_partition
-from service.kafka.codec import encode_decision
+from service.codec import encode_decision
+from service.kafka.changelog import ChangelogWriter, restore_partition
 from service.kafka.fetch_wait import FetchWaitTuner, position_now
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
-from service.regions import BatchOutcome, InputRecord, RegionHost, RejectedRecord
+from service.records import BatchOutcome, InputRecord, RejectedRecord, StateRecord
+from service.regions import RegionHost
 from service.settings import Settings
 
 __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]

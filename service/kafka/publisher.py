@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from schemas.decisions import Decision
-from service.regions import RejectedRecord
+from service.records import RejectedRecord
 from service.settings import Settings
 
 __all__ = ["Publisher", "new_producer", "stop_producer"]

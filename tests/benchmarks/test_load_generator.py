@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.load_generator import build_plan, due_until
 from schemas.events import EVENT_ADAPTER
-from service.synthetic import FeedConfig
+from simulator import FeedConfig
 
 START = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
 

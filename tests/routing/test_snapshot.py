@@ -17,7 +17,7 @@ from routing.errors import EventRejected
 from routing.region import RegionState, apply_event
 from routing.snapshot import Rebuilder, RegionRecord, encode_parts, take_delta, take_snapshot
 from schemas.events import EVENT_ADAPTER
-from service.synthetic import FeedConfig, SyntheticFeed, demo_roster
+from simulator import FeedConfig, SyntheticFeed, demo_roster
 from tests.routing.conftest import T0, CadScript
 
 RegionRecordAdapter = TypeAdapter(RegionRecord)

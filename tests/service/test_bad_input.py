@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from benchmarks.chaos import POISON
-from service.kafka.codec import decode_event, duplicate_key
+from service.codec import decode_event, duplicate_key
 from tests.builders import call_created, next_id, unit_upsert
 from tests.conftest import LiveService, eventually, read_topic
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from routing.rulebook import load_triager
 from service.cli import main
 from service.settings import Settings
 from service.triage_eval import TriageEvalError, evaluate, read_labeled_csv
+from triage.rulebook import load_triager
 
 SEATTLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "seattle_calls_dev.csv"
 

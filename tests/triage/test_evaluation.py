@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing.evaluation import (
+from triage.evaluation import (
     average_precision,
     brier_score,
     calibration_table,

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from routing.rule_triager import RuleTriager
-from routing.rulebook import default_triager
-from routing.triage import BandThresholds, CallFacts, TriageResult, band_for
 from schemas.decisions import Band, Response
+from triage.facts import BandThresholds, CallFacts, TriageResult, band_for
+from triage.rulebook import default_triager
+from triage.scoring import RuleTriager
 
 
 @pytest.fixture(scope="module")

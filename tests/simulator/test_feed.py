@@ -13,10 +13,10 @@ import pytest
 
 from routing.epoch import Policy, decide
 from routing.region import RegionState, apply_event
-from routing.triage import CallFacts, KeywordTriager
 from schemas.decisions import AssignmentStatus, CallStatus, Decision
 from schemas.events import EVENT_ADAPTER
-from service.synthetic import Event, FeedConfig, SyntheticFeed, county_roster, demo_roster
+from simulator import Event, FeedConfig, SyntheticFeed, county_roster, demo_roster
+from triage.facts import CallFacts, KeywordTriager
 
 START = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
 TIED = {"dispatched", "en_route", "on_scene", "transporting"}

@@ -1,7 +1,7 @@
 """The rule-driven behavioral-health triager: score, band, response, reasons and safety gates.
 
 `RuleTriager.triage(facts)` is a pure function of one call's intake facts and the compiled rules of
-its agency (`TriageRules`, built by `routing.rulebook` from the packaged TOML and agency overrides).
+its agency (`TriageRules`, built by `triage.rulebook` from the packaged TOML and agency overrides).
 
 How the score is made and what it means: every piece of evidence carries a weight in log-odds.
 - The nature code's category gives the starting point, `logit(prior)`, where the prior is the share
@@ -31,10 +31,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from routing.narrative import Finding, Modality, NarrativeReader
-from routing.nature_codes import NatureTable, normalize_nature_code
-from routing.triage import BandThresholds, CallFacts, TriageResult, band_for
 from schemas.decisions import Band, Reason, Response
+from triage.facts import BandThresholds, CallFacts, TriageResult, band_for
+from triage.narrative import Finding, Modality, NarrativeReader
+from triage.nature_codes import NatureTable, normalize_nature_code
 
 __all__ = ["FlagRule", "RuleTriager", "ScoringPolicy", "TriageRules", "triage_call"]
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.rule_triager import RuleTriager
-from routing.rulebook import default_triager
-from routing.triage import CallFacts, band_for
 from schemas.decisions import Response
+from triage.facts import CallFacts, band_for
+from triage.rulebook import default_triager
+from triage.scoring import RuleTriager
 
 TRIAGER: RuleTriager = default_triager()
 

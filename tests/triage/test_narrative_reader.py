@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from routing.narrative import Modality, NarrativeReader
-from routing.rulebook import load_triager
+from triage.narrative import Modality, NarrativeReader
+from triage.rulebook import load_triager
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_anchors_lose_no_match_on_the_hand_written_cases(reader: NarrativeReader
 
     word_start = re.compile(r"(?<![A-Z0-9'])[A-Z0-9]")
     texts = []
-    for path in sorted(Path(__file__).parent.glob("narrative_cases*.csv")):
+    for path in sorted((Path(__file__).parent / "cases").glob("narrative_cases*.csv")):
         with path.open(newline="", encoding="utf-8") as handle:
             texts.extend(row["narrative"].upper() for row in csv.DictReader(handle))
     for text in texts:

@@ -1,7 +1,7 @@
 """The triage interface: what a triager reads (`CallFacts`), what it returns (`TriageResult`), bands.
 
 `Triager.triage(facts)` is a pure function of the call's intake facts. The service's triager is
-`routing.rule_triager.RuleTriager`, built from the rule files by `routing.rulebook`. `KeywordTriager`
+`triage.scoring.RuleTriager`, built from the rule files by `triage.rulebook`. `KeywordTriager`
 here is the first, deliberately simple version (a nature-code table, four keyword patterns and the
 CAD flags by noisy-OR, with the same safety gates), kept for code and tests that pin it.
 """
@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Final, Protocol
 
 from schemas.decisions import Band, Reason, Response
 
-__all__ = ["CallFacts", "KeywordTriager", "TriageResult", "Triager", "band_for"]
+__all__ = ["ARMED_SAFETY", "CallFacts", "KeywordTriager", "TriageResult", "Triager", "band_for"]
+
+ARMED_SAFETY: Final = frozenset({"weapon_reported", "violence_in_progress"})
+"""Safety codes that mean armed (the contract's): an officer must ride with the clinician, so never a
+secondary unit, and a rule file's armed set must include them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from routing.rulebook import (
+from triage.facts import BandThresholds, CallFacts
+from triage.rulebook import (
     RulebookError,
     load_triager,
     packaged_agency_rules,
     packaged_rules_path,
     parse_rule_file,
 )
-from routing.triage import BandThresholds, CallFacts
 
 MINIMAL_AGENCY = 'version = 1\nagency = "TPD"\n'
 

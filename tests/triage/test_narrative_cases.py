@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from routing.rule_triager import RuleTriager
-from routing.rulebook import default_triager
-from routing.triage import CallFacts, TriageResult
+from triage.facts import CallFacts, TriageResult
+from triage.rulebook import default_triager
+from triage.scoring import RuleTriager
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent / "cases"
 FILES = (
     "narrative_cases.csv",
     "narrative_cases_blind.csv",

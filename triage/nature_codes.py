@@ -7,7 +7,7 @@ aliases (agency tables first: a 10-code means different things in different agen
 code's *category* by word prefixes (`HARAS` matches `HARASSMENT`; `SELF HARM` matches two words in a
 row), the first category in rule-file order winning. Each category carries a prior: the share of
 calls of that category that turn out to be behavioral-health crises, set from domain knowledge and
-checked against observed rates (see `routing/rules/default.toml`).
+checked against observed rates (see `triage/rules/default.toml`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from routing.narrative import trie_pattern
+from triage.narrative import trie_pattern
 
 __all__ = ["NatureCategory", "NatureClass", "NatureTable", "logit", "normalize_nature_code"]
 

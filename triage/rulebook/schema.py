@@ -1,0 +1,157 @@
+"""The rule file's schema: what a TOML rule file may contain, as strict pydantic models.
+
+One `RuleFile` is either the default set (every table) or an agency override (a few tables). The
+models refuse unknown keys and coerce nothing; `RuleFile.error` turns a location in the file into a
+`RulebookError` with its line. Meaning beyond the schema is checked in `triage.rulebook.reading`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from triage.errors import RulebookError
+from triage.facts import ARMED_SAFETY
+from triage.rulebook.source_lines import describe_location, line_of
+
+__all__ = ["ContextTable", "NatureEntry", "RuleFile", "Signal"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+UpperWord = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9'/\-]*$")]
+SafetyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+RuleCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+
+
+class _Bands(_Strict):
+    high: Probability = 0.70
+    medium: Probability = 0.40
+    low: Probability = 0.15
+
+
+class _Response(_Strict):
+    co_response_band: Literal["high", "medium", "low"] = "medium"
+    secondary_min_priority: Annotated[int, Field(ge=1, le=9)] = 4
+    armed: list[SafetyCode] = Field(default_factory=lambda: sorted(ARMED_SAFETY))
+    escort: list[SafetyCode] = Field(default_factory=list)
+    police: list[SafetyCode] = Field(default_factory=list)
+
+
+class _Modality(_Strict):
+    affirmed: Annotated[float, Field(ge=0, le=1)] = 1.0
+    possible: Annotated[float, Field(ge=0, le=1)] = 0.6
+    unknown: Annotated[float, Field(ge=0, le=1)] = 0.3
+    hypothetical: Annotated[float, Field(ge=0, le=1)] = 1.0
+    historical: Annotated[float, Field(ge=0, le=1)] = 0.35
+    remote: Annotated[float, Field(ge=0, le=1)] = 0.1
+    resolved: Annotated[float, Field(ge=0, le=1)] = 0.0
+    negated: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+
+class _PremiseStep(_Strict):
+    at_least: Annotated[int, Field(ge=1)]
+    weight: float
+
+
+class _Scoring(_Strict):
+    secondary_factor: Annotated[float, Field(ge=0, le=1)] = 0.25
+    reporting_party_factor: Annotated[float, Field(ge=0, le=1)] = 0.2
+    modality: _Modality = Field(default_factory=_Modality)
+    priority: dict[str, float] = Field(default_factory=dict)
+    origin: dict[str, float] = Field(default_factory=dict)
+    caller_type: dict[str, float] = Field(default_factory=dict)
+    premise: list[_PremiseStep] = Field(default_factory=list)
+
+
+class _Flag(_Strict):
+    code: RuleCode
+    category: str = ""
+    weight: Annotated[float, Field(ge=0)] = 0.0
+    safety: SafetyCode | None = None
+    needs: list[SafetyCode] = Field(default_factory=list)
+
+
+class ContextTable(_Strict):
+    window: Annotated[int, Field(ge=1, le=20)] = 5
+    post_window: Annotated[int, Field(ge=1, le=10)] = 3
+    negated: list[str] = Field(default_factory=list)
+    negated_after: list[str] = Field(default_factory=list)
+    resolved: list[str] = Field(default_factory=list)
+    resolved_after: list[str] = Field(default_factory=list)
+    historical: list[str] = Field(default_factory=list)
+    historical_after: list[str] = Field(default_factory=list)
+    remote: list[str] = Field(default_factory=list)
+    remote_after: list[str] = Field(default_factory=list)
+    hypothetical: list[str] = Field(default_factory=list)
+    unknown: list[str] = Field(default_factory=list)
+    unknown_after: list[str] = Field(default_factory=list)
+    possible: list[str] = Field(default_factory=list)
+    possible_after: list[str] = Field(default_factory=list)
+    terminators: list[str] = Field(default_factory=list)
+    reporting_party: list[str] = Field(default_factory=list)
+    persons: list[str] = Field(default_factory=list)
+
+
+class NatureEntry(_Strict):
+    category: RuleCode
+    prior: Probability
+    match: list[str] = Field(min_length=1)
+    note: str = ""
+
+
+class _NatureDefault(_Strict):
+    category: RuleCode = "OTHER"
+    prior: Probability = 0.03
+
+
+class Signal(_Strict):
+    code: RuleCode
+    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    weight: float
+    anchors: list[UpperWord] = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = Field(default_factory=list)
+    safety: SafetyCode | list[SafetyCode] = Field(default_factory=list)
+    safety_if_unknown: SafetyCode | None = None
+    needs: list[SafetyCode] = Field(default_factory=list)
+    resolves: list[SafetyCode] = Field(default_factory=list)
+    hypothetical_raises: bool = False
+    rp_discount: bool = False
+    requires: list[RuleCode] = Field(default_factory=list)
+    note: str = ""
+
+
+class RuleFile(_Strict):
+    """One rule file as written: the default set (everything) or an agency override (a few tables)."""
+
+    version: Literal[1]
+    description: str = ""
+    agency: str | None = None
+    """Set in agency files: the agency id the file applies to."""
+    bands: _Bands | None = None
+    response: _Response | None = None
+    scoring: _Scoring | None = None
+    flags: dict[str, _Flag] = Field(default_factory=dict)
+    context: ContextTable | None = None
+    aliases: dict[str, str] = Field(default_factory=dict)
+    nature: list[NatureEntry] = Field(default_factory=list)
+    nature_default: _NatureDefault | None = None
+    signal: list[Signal] = Field(default_factory=list)
+    weights: dict[str, float] = Field(default_factory=dict)
+    """Agency files: new weights for rules of the default set, by code."""
+    disable: list[str] = Field(default_factory=list)
+    """Agency files: codes of default rules to switch off."""
+    _source: str = PrivateAttr(default="rules")
+    _text: str = PrivateAttr(default="")
+
+    def error(self, loc: tuple[str | int, ...], message: str) -> RulebookError:
+        """An error at `loc` in this file, with its line and the rule's code where there is one."""
+        return RulebookError(
+            self._source, line_of(self._text, loc), f"{describe_location(loc, self)}: {message}"
+        )
