@@ -35,11 +35,11 @@ unit: install
 
 ## bench: the full end-to-end benchmark suite (~10 min): report in benchmarks/results/e2e.md
 bench: install
-	$(BIN)/corespond bench
+	$(BIN)/python -m benchmarks
 
 ## bench-smoke: the same suite for a few seconds per phase (CI); fails if the service decides nothing
 bench-smoke: install
-	$(BIN)/corespond bench --smoke
+	$(BIN)/python -m benchmarks --smoke
 
 ## schema: write the contract's JSON Schemas to schemas/json/
 schema: install

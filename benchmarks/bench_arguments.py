@@ -1,5 +1,5 @@
-"""The options of `corespond bench`, kept apart from the suite so the CLI can list them without
-importing the suite's load-testing and plotting stack (`corespond serve` and `schema` stay light)."""
+"""The options of `python -m benchmarks` (smoke or full defaults, then overrides), kept apart from the
+suite's runner."""
 
 from __future__ import annotations
 

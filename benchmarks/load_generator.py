@@ -1,6 +1,6 @@
 """The load generator: a synthetic Northern Colorado CAD stream, scheduled in advance and sent open loop.
 
-`build_plan` turns `simulator.SyntheticFeed` into a `LoadPlan`: a unit roster sent before the
+`build_plan` turns `simulator.feed.SyntheticFeed` into a `LoadPlan`: a unit roster sent before the
 clock starts, then events at a fixed rate, each with the offset at which it must be sent, then one
 sentinel call. Because every send time is fixed before the run, a slow service cannot slow the
 sender down and hide its own latency (no coordinated omission): latency is always measured from the

@@ -30,8 +30,8 @@ import httpx
 from benchmarks.e2e_latency import measure_open_loop
 from benchmarks.load_generator import LoadPlan
 from benchmarks.processes import RunningProcess, rss_bytes
+from service.bootstrap import region_host
 from service.records import InputRecord
-from service.runtime import region_host_from
 from service.settings import Settings
 from service.store import DecisionStore
 from service.ws.hub import DecisionHub
@@ -135,7 +135,7 @@ def measure_live_state(
     """
     settings = Settings()
     clock = _PlanClock(start)
-    host = region_host_from(settings, clock)
+    host = region_host(settings, clock)
     store = DecisionStore(settings.decision_store_closed)
     hub = DecisionHub(settings.ws_ring_size, settings.ws_client_queue, first_seq=1)
     offset = 0

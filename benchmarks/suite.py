@@ -1,4 +1,5 @@
-"""The suite runner behind `corespond bench`: runs every phase in order and writes the report.
+"""The suite runner behind `python -m benchmarks` (`make bench`): runs every phase in order and writes
+the report.
 
 Phases, each with topics of its own and fresh processes:
 1. latency at each offered rate: the broker alone (the generator reads its own input back: the
@@ -516,7 +517,7 @@ def config_from_args(args: argparse.Namespace) -> SuiteConfig:
 
 def run(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     config = config_from_args(args)
-    command = "corespond bench " + shlex.join(argv if argv is not None else sys.argv[2:])
+    command = "python -m benchmarks " + shlex.join(argv if argv is not None else sys.argv[1:])
     result = asyncio.run(run_suite(config, command.strip()))
     json_path, md_path, plots = write_outputs(result, config.out_dir, config.stem)
     print(md_path.read_text())
@@ -527,10 +528,19 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.suite", description=__doc__.splitlines()[0])
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Load-test the running service end to end beside a no-op pipeline: open-loop latency, "
+        "throughput, drain, memory and WebSocket fan-out; writes benchmarks/results/e2e[-smoke].json, .md "
+        "and .png.",
+    )
     add_arguments(parser)
-    sys.exit(run(parser.parse_args(), sys.argv[1:]))
+    return parser
+
+
+def main() -> None:
+    sys.exit(run(build_parser().parse_args(), sys.argv[1:]))
 
 
 if __name__ == "__main__":

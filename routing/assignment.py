@@ -44,6 +44,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from routing.candidates import Candidates, FloatArray, IntArray, best_units, build_candidates, read_back
+from routing.errors import SolveFailed
 from routing.greedy import greedy_plan
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.travel import TravelModel
@@ -56,7 +57,6 @@ __all__ = [
     "AssignmentPlan",
     "CallDemand",
     "Placement",
-    "SolveFailed",
     "UnitSupply",
     "assign_units",
     "plan_candidates",
@@ -72,14 +72,6 @@ MIN_ARCS_PER_CALL: Final = 3
 COST_QUANTUM: Final = 10.0
 """Integer cost units per weighted second, before the tie base."""
 _SAFE_COST: Final = 2.0**62
-
-
-class SolveFailed(Exception):
-    """The min-cost flow gave no optimal plan; `reason` becomes the plan's `fallback_reason`."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def assign_units(
@@ -140,7 +132,7 @@ def plan_candidates(cand: Candidates, options: AssignmentOptions) -> AssignmentP
 
 def arcs_per_call(n: int, m: int, options: AssignmentOptions) -> int | None:
     """Arcs each call may keep within the size budget, or None when even the minimum would exceed it."""
-    wanted = m if options.k_nearest is None else min(options.k_nearest, m)
+    wanted = m if options.k_nearest == 0 else min(options.k_nearest, m)
     budget = int(options.solver_budget_ms * ARCS_PER_MS)
     if n * wanted <= budget:
         return wanted

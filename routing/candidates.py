@@ -23,7 +23,6 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.plan import (
-    ARMED_SAFETY,
     SKILL_NEEDS,
     TRANSPORT_NEED,
     AssignmentOptions,
@@ -35,6 +34,7 @@ from routing.plan import (
 from routing.travel import TravelModel
 from schemas.decisions import Response
 from schemas.units import ResponseModel
+from triage.facts import ARMED_SAFETY
 
 __all__ = ["Candidates", "best_units", "build_candidates", "objective", "read_back", "urgency_order"]
 

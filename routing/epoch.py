@@ -31,7 +31,6 @@ from schemas.decisions import (
 )
 from schemas.units import ResponseModel, UnitStatus
 from triage.facts import Triager, TriageResult
-from triage.rulebook import default_triager
 
 __all__ = ["Planner", "Policy", "decide"]
 
@@ -53,12 +52,11 @@ class Planner(Protocol):
 class Policy:
     """Everything a region's decisions depend on besides its state and the time."""
 
-    triager: Triager = field(default_factory=default_triager)
+    triager: Triager
+    """Explicit: which rules score the calls is a deployment's choice (see `triage.rulebook`)."""
     travel: TravelModel = field(default_factory=HaversineTravel)
     options: AssignmentOptions = field(default_factory=AssignmentOptions)
     planner: Planner = assign_units
-    min_busy_s: float = 300.0
-    """A unit tied to a call is busy at least this long more, however long it has been on scene."""
     regional_travel: Mapping[str, TravelModel] = field(default_factory=dict)
     """Travel models of regions that differ from `travel` (rural vs urban speeds, a routing matrix)."""
 
@@ -153,14 +151,14 @@ def _supply(
 
     An idle unit leaves now from where it is. A unit dispatched or en route to a call leaves from
     that scene after driving there and spending `on_scene_s` on it; a unit on scene leaves from
-    where it is once the rest of `on_scene_s` has passed (at least `min_busy_s`).
+    where it is once the rest of `on_scene_s` has passed (at least `options.min_busy_s`).
     """
     on_scene = policy.options.on_scene_s
     departs: dict[str, tuple[float, float, float]] = {}
     for unit in units:
         if unit.status in TIED_STATUSES or unit.calls:
             elapsed = (now - unit.status_since).total_seconds()
-            departs[unit.unit_id] = (unit.lat, unit.lon, max(policy.min_busy_s, on_scene - elapsed))
+            departs[unit.unit_id] = (unit.lat, unit.lon, max(policy.options.min_busy_s, on_scene - elapsed))
     driving = [
         (unit, call)
         for unit in units
@@ -177,7 +175,7 @@ def _supply(
             np.array([c.lon for _, c in driving]),
         )
         for (unit, call), seconds in zip(driving, drive_s.tolist(), strict=True):
-            departs[unit.unit_id] = (call.lat, call.lon, max(policy.min_busy_s, seconds + on_scene))
+            departs[unit.unit_id] = (call.lat, call.lon, max(policy.options.min_busy_s, seconds + on_scene))
     supplies: list[UnitSupply] = []
     for unit in units:
         lat, lon, busy_s = departs.get(unit.unit_id, (unit.lat, unit.lon, 0.0))

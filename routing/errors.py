@@ -1,12 +1,15 @@
-"""Errors the core raises, as a tree:
+"""Errors the routing core raises, as a tree:
 
 RoutingError
-└── EventRejected   an event that cannot be applied to the region state (reason code + detail)
+├── EventRejected   an event that cannot be applied to the region state (reason code + detail)
+└── SolveFailed     the min-cost flow gave no optimal plan (the planner falls back to greedy)
+
+Triage has its own tree (`triage.errors`: TriageError > RulebookError).
 """
 
 from __future__ import annotations
 
-__all__ = ["EventRejected", "RoutingError"]
+__all__ = ["EventRejected", "RoutingError", "SolveFailed"]
 
 
 class RoutingError(Exception):
@@ -20,3 +23,11 @@ class EventRejected(RoutingError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class SolveFailed(RoutingError):
+    """The min-cost flow gave no optimal plan; `reason` becomes the plan's `fallback_reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -25,13 +25,15 @@ Queue reasons (`Placement.reason` of a queued call), most fundamental first:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Annotated, Final
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from schemas.decisions import AssignmentMethod, Response
 from schemas.units import ResponseModel
 
 __all__ = [
-    "ARMED_SAFETY",
     "QUEUE_REASONS",
     "SKILL_NEEDS",
     "AssignmentOptions",
@@ -41,9 +43,6 @@ __all__ = [
     "UnitSupply",
     "call_weight",
 ]
-
-ARMED_SAFETY: Final = frozenset({"weapon_reported", "violence_in_progress"})
-"""Safety codes that mean armed: an officer must ride with the clinician (never a secondary unit)."""
 
 TRANSPORT_NEED: Final = "transport"
 SKILL_NEEDS: Final = frozenset({"juvenile", "ems"})
@@ -102,33 +101,50 @@ class UnitSupply:
     """Calls the unit already holds (dispatched, fixed); the caseload cost rises with it."""
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentOptions:
-    """How the planner prices and limits a plan. Seconds are seconds of a weight-1 call's ETA."""
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
-    on_scene_s: float = 2700.0
-    """Expected time on scene, for the shift guard."""
-    shift_buffer_s: float = 900.0
+
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
+class AssignmentOptions:
+    """How the planner prices and limits a plan. Seconds are seconds of a weight-1 call's ETA.
+
+    The one home of these defaults and their valid ranges: the service's settings hold an instance
+    (`CORESPOND_ASSIGNMENT__ON_SCENE_S=1800`, or `CORESPOND_ASSIGNMENT='{"on_scene_s": 1800}'`).
+    """
+
+    on_scene_s: Annotated[float, Field(gt=0, le=86_400)] = 2700.0
+    """Expected time on scene, for busy units' availability and the shift guard."""
+    shift_buffer_s: Seconds = 900.0
     """No assignment whose ETA + time on scene ends later than this before the unit's shift end."""
-    hysteresis_s: float = 120.0
+    hysteresis_s: Seconds = 120.0
     """A recommendation moves to another unit only if that gains more than this many of its seconds."""
-    alternatives: int = 2
-    unplaced_s: float = 86_400.0
+    min_busy_s: Seconds = 300.0
+    """A unit tied to a call is busy at least this long more, however long it has been on scene."""
+    alternatives: Annotated[int, Field(ge=0, le=100)] = 2
+    """Runner-up units listed with a recommendation."""
+    unplaced_s: Annotated[float, Field(gt=0, le=1_000_000)] = 86_400.0
     """Leaving a call unplaced costs a day's drive at the call's weight: urgent calls are placed first."""
-    model_mismatch_s: float = 600.0
+    model_mismatch_s: Seconds = 600.0
     """A primary unit sent where a secondary response was preferred."""
-    no_transport_s: float = 900.0
+    no_transport_s: Seconds = 900.0
     """A unit that cannot transport sent to a call that needs transport (a patrol car must follow)."""
-    missing_skill_s: float = 300.0
+    missing_skill_s: Seconds = 300.0
     """Per skill need (`juvenile`, `ems`) the unit lacks."""
-    caseload_s: float = 600.0
+    caseload_s: Seconds = 600.0
     """Marginal cost of each call a unit already holds: the k-th extra concurrent call costs k x this."""
-    k_nearest: int | None = 12
-    """Arcs kept per call: its k cheapest eligible units (plus its incumbent). None keeps every arc."""
-    solver_budget_ms: float = 50.0
+    k_nearest: Annotated[int, Field(ge=0)] = 12
+    """Arcs kept per call: its k cheapest eligible units (plus its incumbent). 0 keeps every arc."""
+    solver_budget_ms: Annotated[float, Field(gt=0, le=10_000)] = 50.0
     """Time budget of one min-cost-flow solve, enforced by size: see `routing.assignment`."""
-    pricing_rounds: int = 8
+    pricing_rounds: Annotated[int, Field(ge=0, le=100)] = 8
     """Re-solves allowed to bring pruned arcs back and prove the plan optimal; 0 = one pruned solve."""
+
+    def __post_init__(self) -> None:
+        if self.shift_buffer_s + self.on_scene_s >= 36 * 3600:
+            raise ValueError(
+                "shift_buffer_s + on_scene_s must be under 36 hours (the longest shift): "
+                "otherwise no unit could ever be assigned"
+            )
 
 
 @dataclass(frozen=True, slots=True)

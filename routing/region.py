@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from routing.acks import AckTarget, resolve_ack
 from routing.errors import EventRejected
 from routing.plan import Placement
 from schemas.calls import CallUpdate, NewCall
 from schemas.decisions import Decision
 from schemas.events import (
-    AckAction,
     CadEvent,
     CallAcknowledged,
     CallClosed,
@@ -107,6 +107,8 @@ class CallState:
     served_by: str | None = None
     """The unit that reached the call and has left it: the call needs no co-responder any more."""
     declined: bool = False
+    ack_reason: str | None = None
+    """The dispatcher's reason given with the latest override or decline."""
     last_event_id: str = ""
     triage: TriageResult | None = None
     placement: Placement | None = None
@@ -129,6 +131,16 @@ class CallState:
     @property
     def revision(self) -> int:
         return 0 if self.published is None else self.published.revision
+
+    def recommended_unit(self) -> str | None:
+        """The unit the call's decision names: its fixed unit, else the planner's recommendation."""
+        if self.fixed_unit is not None:
+            return self.fixed_unit
+        if self.declined or self.served_by is not None or self.placement is None:
+            return None
+        if self.triage is None or not self.triage.response.wants_co_responder:
+            return None
+        return self.placement.unit_id
 
 
 @dataclass(slots=True)
@@ -474,28 +486,23 @@ def _unit_location(state: RegionState, event: UnitLocationChanged) -> Applied:
 def _call_acknowledged(state: RegionState, event: CallAcknowledged) -> Applied:
     ack = event.ack
     call = state.calls.get(ack.call_id)
-    if call is None or not call.created or call.closed:
-        raise EventRejected("unknown_call", f"call {ack.call_id} is not open in region {state.region}")
-    unit: UnitState | None = None
-    if ack.action is not AckAction.DECLINE:
-        unit_id = ack.unit_id
-        if unit_id is None:
-            if ack.revision is not None and ack.revision != call.revision:
-                raise EventRejected(
-                    "stale_revision",
-                    f"call {ack.call_id} is at revision {call.revision}, the ack accepted {ack.revision}",
-                )
-            if call.placement is None or call.placement.unit_id is None:
-                raise EventRejected("nothing_to_accept", f"call {ack.call_id} has no recommended unit")
-            unit_id = call.placement.unit_id
-        unit = _known_unit(state, unit_id)
+    target = AckTarget(
+        call_id=ack.call_id,
+        known=ack.call_id in state.closed_lookup or (call is not None and call.created),
+        closed=call is None or call.closed,
+        revision=0 if call is None else call.revision,
+        recommended_unit=None if call is None else call.recommended_unit(),
+    )
+    unit_id = resolve_ack(target, ack, state.units.__contains__)
+    assert call is not None  # resolve_ack refuses unknown and closed calls
     # Validated: from here on the ack changes the call.
     call.last_event_id = event.event_id
+    call.ack_reason = ack.reason
     state.touched.add(call.call_id)
-    if unit is None:
+    if unit_id is None:
         _release(state, call)
         call.declined = True
     else:
         call.declined = False
-        _tie(state, call, unit)
+        _tie(state, call, state.units[unit_id])
     return Applied.APPLIED

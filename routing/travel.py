@@ -10,10 +10,12 @@ supplies a `MatrixTravel` of precomputed seconds between known sites instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -88,17 +90,22 @@ def great_circle_matrix_m(
     return metres
 
 
-@dataclass(frozen=True, slots=True)
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
 class HaversineTravel:
     """Straight-line distance stretched by a circuity factor, driven at a mean speed.
 
     Defaults suit a mixed urban/rural county: 1.35 road-km per km at 13.4 m/s (30 mph) average,
     plus a fixed 60 s to get rolling. A rural region might use 1.25 at 20 m/s, a dense city 1.4 at 9 m/s.
+    The one home of these defaults and ranges: the service's settings hold instances
+    (`CORESPOND_TRAVEL='{"speed_mps": 11}'`, `CORESPOND_TRAVEL_REGIONS='{"weld": {...}}'`).
     """
 
-    circuity: float = 1.35
-    speed_mps: float = 13.4
-    startup_s: float = 60.0
+    circuity: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
+    """Road km per straight-line km; a road is never shorter."""
+    speed_mps: Annotated[float, Field(gt=0, le=40)] = 13.4
+    """Mean driving speed in m/s (40 m/s = 89 mph)."""
+    startup_s: Annotated[float, Field(ge=0, le=600)] = 60.0
+    """Fixed seconds to get rolling."""
 
     def eta_matrix(
         self, from_lat: FloatArray, from_lon: FloatArray, to_lat: FloatArray, to_lon: FloatArray

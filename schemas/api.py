@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from schemas._base import WHOLE, ContractModel, Identifier, Token
-from schemas.events import AckAction
+from schemas.events import AckAction, AckReason, check_ack_fields
 from schemas.geo import GeoPoint
 from schemas.units import ResponseModel, Shift, UnitStatus
 
@@ -31,6 +31,14 @@ class AckRequest(ContractModel):
     revision: Annotated[int, Field(ge=1), WHOLE] | None = Field(
         default=None, description="The revision the dispatcher saw; a stale accept is refused."
     )
+    reason: AckReason | None = Field(
+        default=None, description="Required for override and decline: why the dispatcher chose so."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> AckRequest:
+        check_ack_fields(self.action, self.unit_id, self.reason)
+        return self
 
 
 class EventReceipt(ContractModel):

@@ -20,6 +20,7 @@ __all__ = [
     "EVENT_ADAPTER",
     "INPUT_ADAPTER",
     "AckAction",
+    "AckReason",
     "CadEvent",
     "CadInput",
     "CallAck",
@@ -31,6 +32,7 @@ __all__ = [
     "UnitLocationChanged",
     "UnitStatusChanged",
     "UnitUpserted",
+    "check_ack_fields",
 ]
 
 
@@ -99,6 +101,10 @@ class UnitLocationChanged(EventBase):
         return self.unit.unit_id
 
 
+AckReason = Annotated[str, Field(min_length=1, max_length=500)]
+"""Why a dispatcher overrode or declined: kept with the call (and in the unserved-call ledger)."""
+
+
 class AckAction(StrEnum):
     ACCEPT = "accept"
     OVERRIDE = "override"
@@ -112,13 +118,21 @@ class CallAck(ContractModel):
     action: AckAction
     unit_id: Identifier | None = None
     revision: Annotated[int, Field(ge=1), WHOLE] | None = None
+    reason: AckReason | None = None
     principal: Identifier
 
     @model_validator(mode="after")
-    def _unit_when_needed(self) -> CallAck:
-        if self.action is AckAction.OVERRIDE and self.unit_id is None:
-            raise ValueError("an override names the unit the dispatcher chose (unit_id)")
+    def _complete(self) -> CallAck:
+        check_ack_fields(self.action, self.unit_id, self.reason)
         return self
+
+
+def check_ack_fields(action: AckAction, unit_id: str | None, reason: str | None) -> None:
+    """What an ack must carry: an override names its unit; an override or a decline says why."""
+    if action is AckAction.OVERRIDE and unit_id is None:
+        raise ValueError("an override names the unit the dispatcher chose (unit_id)")
+    if action is not AckAction.ACCEPT and not (reason and reason.strip()):
+        raise ValueError(f"a dispatcher's {action.value} needs a reason (reason)")
 
 
 class CallAcknowledged(EventBase):

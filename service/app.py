@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 
 from schemas.api import AckRequest, ErrorBody
 from schemas.events import INPUT_ADAPTER
+from service.bootstrap import bootstrap
 from service.clock import Clock
 from service.http import calls, events, ops, units
 from service.http.auth import Authenticator
@@ -32,7 +33,7 @@ class LifespanState(TypedDict):
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
-        runtime = Runtime(settings, clock)
+        runtime = bootstrap(settings, clock)
         await runtime.start()
         try:
             yield {"runtime": runtime, "auth": Authenticator(settings)}

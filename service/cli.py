@@ -1,7 +1,5 @@
-"""The `corespond` command line: `serve`, `schema`, `triage-eval`, `bench`. Parses arguments, builds
-`Settings`, delegates.
-
-`bench` hands its arguments to the benchmark suite (`benchmarks.suite`), which needs the `bench` extra.
+"""The `corespond` command line: `serve`, `schema`, `triage-eval`. Parses arguments, builds `Settings`,
+delegates. (The benchmark suite is not part of the service: `python -m benchmarks`, or `make bench`.)
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from pydantic import SecretStr, ValidationError
 
 from service.access import ApiKey, Role
 from service.settings import Settings
-from triage.rulebook import RulebookError
+from triage.errors import RulebookError
 
 __all__ = ["main"]
 
@@ -29,10 +27,15 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from service.runtime import triager_from  # noqa: PLC0415 - keep `corespond schema` light
+    from service.bootstrap import triager_from  # noqa: PLC0415 - keep `corespond schema` light
     from service.server import serve  # noqa: PLC0415
 
     settings = _settings(host=args.host, port=args.port)
+    if args.demo and not settings.triage_agency_rules:
+        from simulator import demo_agency_rules  # noqa: PLC0415 - only the demo needs it
+
+        # The simulated county's agencies (LPD, LCSO, EPPD) come with their own rule files.
+        settings = settings.model_copy(update={"triage_agency_rules": demo_agency_rules()})
     triager_from(settings)  # a bad rule file stops the start here, before any broker or port is taken
     if args.dev_tokens and not settings.api_keys:
         keys = tuple(ApiKey(role, SecretStr(secrets.token_urlsafe(24))) for role in Role)
@@ -58,7 +61,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _triage_eval(args: argparse.Namespace) -> int:
-    from service.runtime import triager_from  # noqa: PLC0415 - only this command needs it
+    from service.bootstrap import triager_from  # noqa: PLC0415 - only this command needs it
     from service.triage_eval import (  # noqa: PLC0415
         TriageEvalError,
         evaluate,
@@ -80,17 +83,6 @@ def _triage_eval(args: argparse.Namespace) -> int:
     if args.json is not None:
         write_json(report, Path(args.json))
     return 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    try:
-        from benchmarks.suite import run  # noqa: PLC0415 - the suite's load-test stack is for `bench` only
-    except ImportError as error:
-        print(  # noqa: T201 - an operator's error message
-            f"corespond bench needs the bench extra (pip install -e '.[bench]'): {error}", file=sys.stderr
-        )
-        return 2
-    return run(args, args.bench_argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,36 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.set_defaults(func=_triage_eval)
 
-    bench = commands.add_parser(
-        "bench",
-        help="load-test the running service end to end beside a no-op pipeline (benchmarks/)",
-        description="Open-loop latency, throughput, drain, memory and WebSocket fan-out; writes "
-        "benchmarks/results/e2e[-smoke].json, .md and .png.",
-    )
-    _add_bench_arguments(bench)
-    bench.set_defaults(func=_bench)
     return parser
-
-
-def _add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from benchmarks.bench_arguments import add_arguments  # noqa: PLC0415 - argparse only
-    except ImportError as error:  # a deployment without the benchmarks package
-        parser.set_defaults(bench_missing=str(error))
-        return
-    add_arguments(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "bench":
-        if getattr(args, "bench_missing", None):
-            print(  # noqa: T201 - an operator's error message
-                f"corespond bench needs the benchmarks package: {args.bench_missing}",
-                file=sys.stderr,
-            )
-            return 2
-        args.bench_argv = list(sys.argv[2:] if argv is None else argv[1:])
     try:
         code: int = args.func(args)
     except ValidationError as error:

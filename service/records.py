@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from routing.region import RegionState
 from schemas.decisions import Decision
 from service.codec import Rejection
+from service.views import UnitView
 
 __all__ = ["BatchOutcome", "InputRecord", "RejectedRecord", "RestoredPartition", "StateRecord"]
 
@@ -53,6 +54,8 @@ class BatchOutcome:
 
     decisions: list[tuple[Decision, bytes]] = field(default_factory=list)
     """Each with its JSON, encoded once by the core."""
+    unit_views: list[UnitView] = field(default_factory=list)
+    """The units the batch changed, as the read side shows them."""
     rejected: list[RejectedRecord] = field(default_factory=list)
     state_records: list[StateRecord] = field(default_factory=list)
     """One changelog record per region the batch touched; durable before any decision is published."""

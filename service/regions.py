@@ -2,23 +2,24 @@
 
 `RegionHost.process(records)` decodes each record, applies it to its region's state and runs one
 decision epoch per region touched: a micro-batch is decided jointly, in one solve per region. It is
-synchronous and CPU-bound, so the consumer runs it off the event loop; a lock keeps HTTP readers
-from seeing a region half-updated.
+synchronous and CPU-bound, so the consumer runs it off the event loop. HTTP and WebSocket handlers
+never read a region: each batch hands out immutable views (decision bytes, unit views) that the read
+model swaps in (`service.read_model`). Every method here is called by the consumer alone, one at a
+time (its batch lock), so no lock is needed and none is ever waited for on the event loop.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from routing.epoch import Policy, decide_encoded
 from routing.errors import EventRejected
-from routing.region import RegionState, UnitState, apply_event
+from routing.region import RegionState, apply_event
 from routing.snapshot import RegionRecord, encode_parts, take_delta, take_snapshot
 from service.clock import Clock
 from service.codec import Rejection, decode_event
 from service.records import BatchOutcome, InputRecord, RejectedRecord, RestoredPartition, StateRecord
+from service.views import UnitView, unit_view
 
 __all__ = ["RegionHost"]
 
@@ -45,22 +46,27 @@ class RegionHost:
         self._regions: dict[str, RegionState] = {}
         self._partition_of: dict[str, int] = {}
         self._since_snapshot: dict[str, int] = {}
-        self.lock = threading.Lock()
+        self.owned_regions: tuple[str, ...] = ()
+        """The regions held, replaced whole on every change (readers take it without a lock)."""
 
     def process(self, records: Sequence[InputRecord]) -> BatchOutcome:
         """Apply a micro-batch, decide each region it touched once, and record the state changes."""
         outcome = BatchOutcome()
-        with self.lock:
-            touched: dict[str, RegionState] = {}
-            for record in records:
-                state = self._apply(record, outcome)
-                if state is not None:
-                    touched[state.region] = state
-            now = self._clock.now()
-            for region in sorted(touched):
-                state = touched[region]
-                outcome.decisions.extend(decide_encoded(state, now, self._policy))
-                outcome.state_records.extend(self._state_records(state, self._record_of(state)))
+        touched: dict[str, RegionState] = {}
+        for record in records:
+            state = self._apply(record, outcome)
+            if state is not None:
+                touched[state.region] = state
+        now = self._clock.now()
+        for region in sorted(touched):
+            state = touched[region]
+            outcome.decisions.extend(decide_encoded(state, now, self._policy))
+            outcome.unit_views.extend(
+                unit_view(region, state.units[u]) for u in sorted(state.journal.units) if u in state.units
+            )
+            outcome.state_records.extend(self._state_records(state, self._record_of(state)))
+        if len(self._regions) != len(self.owned_regions):
+            self.owned_regions = tuple(sorted(self._regions))
         return outcome
 
     def _apply(self, record: InputRecord, outcome: BatchOutcome) -> RegionState | None:
@@ -117,63 +123,41 @@ class RegionHost:
         delta = take_delta(state)
         return delta if delta is not None else take_snapshot(state)
 
-    def install(self, restored: RestoredPartition) -> None:
-        """Own the regions rebuilt from a partition's changelog."""
-        with self.lock:
-            for region, state in restored.states.items():
-                self._regions[region] = state
-                self._partition_of[region] = restored.partition
-                self._since_snapshot[region] = 0
+    def install(self, restored: RestoredPartition) -> list[UnitView]:
+        """Own the regions rebuilt from a partition's changelog; return the views of their units."""
+        for region, state in restored.states.items():
+            self._regions[region] = state
+            self._partition_of[region] = restored.partition
+            self._since_snapshot[region] = 0
+        self.owned_regions = tuple(sorted(self._regions))
+        return [
+            unit_view(region, unit)
+            for region, state in sorted(restored.states.items())
+            for _, unit in sorted(state.units.items())
+        ]
 
     def snapshot_all(self) -> list[StateRecord]:
         """A full snapshot of every region held, to re-seed a changelog the broker lost."""
-        with self.lock:
-            return [
-                record
-                for _, state in sorted(self._regions.items())
-                for record in self._state_records(state, take_snapshot(state))
-            ]
+        return [
+            record
+            for _, state in sorted(self._regions.items())
+            for record in self._state_records(state, take_snapshot(state))
+        ]
 
     def reset(self) -> None:
         """Forget every region: the next assignment restores them from the changelog."""
-        with self.lock:
-            self._regions.clear()
-            self._partition_of.clear()
-            self._since_snapshot.clear()
+        self._regions.clear()
+        self._partition_of.clear()
+        self._since_snapshot.clear()
+        self.owned_regions = ()
 
     def drop_partitions(self, partitions: Iterable[int]) -> list[str]:
         """Forget the regions of partitions this instance no longer owns; return their ids."""
         gone = set(partitions)
-        with self.lock:
-            dropped = sorted(r for r, p in self._partition_of.items() if p in gone)
-            for region in dropped:
-                self._regions.pop(region, None)
-                self._partition_of.pop(region, None)
-                self._since_snapshot.pop(region, None)
+        dropped = sorted(r for r, p in self._partition_of.items() if p in gone)
+        for region in dropped:
+            self._regions.pop(region, None)
+            self._partition_of.pop(region, None)
+            self._since_snapshot.pop(region, None)
+        self.owned_regions = tuple(sorted(self._regions))
         return dropped
-
-    def units(self, region: str | None = None) -> list[tuple[str, UnitState]]:
-        """A consistent copy of the units of one region, or of every region, with their region."""
-        with self.lock:
-            names = sorted(self._regions) if region is None else [region] if region in self._regions else []
-            return [
-                (name, _copy_unit(unit))
-                for name in names
-                for unit in sorted(self._regions[name].units.values(), key=lambda u: u.unit_id)
-            ]
-
-    def unit(self, unit_id: str) -> tuple[str, UnitState] | None:
-        with self.lock:
-            for name in sorted(self._regions):
-                unit = self._regions[name].units.get(unit_id)
-                if unit is not None:
-                    return name, _copy_unit(unit)
-        return None
-
-    def regions(self) -> list[str]:
-        with self.lock:
-            return sorted(self._regions)
-
-
-def _copy_unit(unit: UnitState) -> UnitState:
-    return replace(unit, calls=set(unit.calls))

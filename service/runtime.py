@@ -1,7 +1,9 @@
-"""Wiring: builds the adapters around the core from one `Settings` and runs them for the app's lifetime.
+"""The running service's adapters around the core, started and stopped for the app's lifetime.
 
-`Runtime` owns the Kafka producer, the consumer task, the region host, the decision store, the
-WebSocket hub and the metrics. HTTP handlers reach it through the app's typed lifespan state.
+`Runtime` holds what `service.bootstrap.bootstrap` built from one `Settings`: the Kafka producer, the
+consumer, the region host, the read model and the metrics. It supervises the consumer (restarts with
+backoff), probes the broker for readiness and appends events to the log. HTTP handlers reach it
+through the app's typed lifespan state.
 """
 
 from __future__ import annotations
@@ -9,120 +11,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from aiokafka.structs import RecordMetadata
 
-from routing.epoch import Policy
-from routing.plan import AssignmentOptions
-from routing.travel import HaversineTravel, TravelModel
-from schemas.decisions import Decision
-from service.clock import Clock, SystemClock
+from service.clock import Clock
 from service.kafka.changelog import ChangelogWriter
 from service.kafka.consumer import BrokerLostLog, DecisionConsumer
-from service.kafka.no_auto_create import forbid_topic_auto_creation
-from service.kafka.publisher import Publisher, new_producer, stop_producer
+from service.kafka.publisher import stop_producer
 from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
+from service.read_model import ReadModel
 from service.records import StateRecord
 from service.regions import RegionHost
-from service.settings import Settings, TravelProfile
-from service.store import DecisionStore
-from service.ws.hub import DecisionHub
-from triage.facts import BandThresholds
-from triage.rulebook import load_triager
-from triage.scoring import RuleTriager
+from service.settings import Settings
 
-__all__ = ["Runtime", "policy_from", "triager_from"]
+__all__ = ["Runtime"]
 
 log = logging.getLogger(__name__)
 
 
-def triager_from(settings: Settings) -> RuleTriager:
-    """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file."""
-    bands = None
-    if settings.triage_band_high is not None:
-        assert settings.triage_band_medium is not None
-        assert settings.triage_band_low is not None
-        bands = BandThresholds(
-            high=settings.triage_band_high, medium=settings.triage_band_medium, low=settings.triage_band_low
-        )
-    return load_triager(settings.triage_rules, settings.triage_agency_rules, bands)
-
-
-def region_host_from(settings: Settings, clock: Clock) -> RegionHost:
-    """The regions' state holder as `settings` configure it, reading time from `clock`."""
-    return RegionHost(
-        policy_from(settings),
-        clock,
-        max_event_bytes=settings.max_event_bytes,
-        max_future_skew_s=settings.max_future_skew_s,
-        snapshot_every=settings.snapshot_every_events,
-        max_state_record_bytes=settings.max_state_record_bytes,
-    )
-
-
-def policy_from(settings: Settings) -> Policy:
-    """The decision policy of every region: min-cost-flow assignment (the default planner) and its knobs."""
-    return Policy(
-        travel=_travel(settings.travel),
-        regional_travel={region: _travel(p) for region, p in sorted(settings.travel_regions.items())},
-        min_busy_s=settings.min_busy_s,
-        triager=triager_from(settings),
-        options=AssignmentOptions(
-            on_scene_s=settings.on_scene_s,
-            shift_buffer_s=settings.shift_buffer_s,
-            hysteresis_s=settings.hysteresis_s,
-            alternatives=settings.alternatives,
-            unplaced_s=settings.unplaced_s,
-            model_mismatch_s=settings.model_mismatch_s,
-            no_transport_s=settings.no_transport_s,
-            missing_skill_s=settings.missing_skill_s,
-            caseload_s=settings.caseload_s,
-            k_nearest=settings.k_nearest or None,
-            solver_budget_ms=settings.solver_budget_ms,
-            pricing_rounds=settings.pricing_rounds,
-        ),
-    )
-
-
-def _travel(profile: TravelProfile) -> TravelModel:
-    return HaversineTravel(
-        circuity=profile.circuity, speed_mps=profile.speed_mps, startup_s=profile.startup_s
-    )
-
-
+@dataclass(eq=False)
 class Runtime:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
-        self.settings = settings
-        self.clock = clock or SystemClock()
-        self.metrics = Metrics()
-        self.store = DecisionStore(settings.decision_store_closed)
-        self.hub = DecisionHub(
-            settings.ws_ring_size, settings.ws_client_queue, first_seq=time.time_ns() // 1000
-        )
-        forbid_topic_auto_creation()
-        self.host = region_host_from(settings, self.clock)
-        self.producer: AIOKafkaProducer = new_producer(settings)
-        self.changelog = ChangelogWriter(self.producer, settings.topic_changelog)
-        self.consumer = DecisionConsumer(
-            settings,
-            self.host,
-            publisher=Publisher(self.producer, settings),
-            changelog=self.changelog,
-            metrics=self.metrics,
-            on_delivered=self._delivered,
-            on_restored=self._restored,
-        )
-        self._consumer_task: asyncio.Task[None] | None = None
-        self._probe_task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._producer_started = False
-        self.broker_reachable = False
-        self.topics_present = False
-        """The events topic exists on the broker (it vanishes when a broker with memory storage restarts)."""
+    settings: Settings
+    clock: Clock
+    metrics: Metrics
+    host: RegionHost
+    read_model: ReadModel
+    producer: AIOKafkaProducer
+    changelog: ChangelogWriter
+    consumer: DecisionConsumer
+    _consumer_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _probe_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _stopping: bool = field(default=False, init=False)
+    _producer_started: bool = field(default=False, init=False)
+    broker_reachable: bool = field(default=False, init=False)
+    topics_present: bool = field(default=False, init=False)
+    """The events topic exists on the broker (it vanishes when a broker with memory storage restarts)."""
 
     async def start(self) -> None:
         """Start the pipeline in the background: the API serves (not ready) even while Kafka is down."""
@@ -230,15 +157,3 @@ class Runtime:
             and self.topics_present
             and self.consumer.caught_up
         )
-
-    def _restored(self, decisions: list[tuple[Decision, bytes]]) -> None:
-        """Latest decisions of restored open calls feed the read model (they were published before)."""
-        for decision, encoded in decisions:
-            self.store.put(decision, encoded)
-        self.metrics.open_calls.set(len(self.store))
-
-    def _delivered(self, decisions: list[tuple[Decision, bytes]]) -> None:
-        for decision, encoded in decisions:
-            self.store.put(decision, encoded)
-            self.hub.publish(decision.region, encoded)
-        self.metrics.open_calls.set(len(self.store))

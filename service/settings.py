@@ -9,37 +9,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from routing.plan import AssignmentOptions
+from routing.travel import HaversineTravel
 from service.access import ApiKey, parse_api_keys
-from triage.rulebook import packaged_agency_rules
+from triage.facts import BandThresholds
 
-__all__ = ["Settings", "TravelProfile"]
+__all__ = ["Settings"]
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 Positive = Annotated[int, Field(ge=1)]
-Threshold = Annotated[float, Field(gt=0.0, lt=1.0)]
-Circuity = Annotated[
-    float, Field(ge=1.0, le=3.0, description="Road km per straight-line km; a road is never shorter.")
-]
-Speed = Annotated[float, Field(gt=0, le=40, description="Mean driving speed in m/s (40 m/s = 89 mph).")]
-
-
-class TravelProfile(BaseModel):
-    """How a region drives: e.g. rural {"circuity": 1.25, "speed_mps": 20}, urban {1.4, 9}."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    circuity: Circuity = 1.35
-    speed_mps: Speed = 13.4
-    startup_s: Annotated[float, Field(ge=0, le=600)] = 60.0
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CORESPOND_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="CORESPOND_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
 
     # Kafka
     kafka_bootstrap: str = Field(
@@ -114,36 +103,20 @@ class Settings(BaseSettings):
         default=50_000, description="Closed calls whose final decision GET /calls/{id} still serves."
     )
 
-    # Decisions (assignment; seconds are seconds of a weight-1 call's ETA)
-    on_scene_s: Annotated[float, Field(gt=0)] = 2700.0
-    shift_buffer_s: Annotated[float, Field(ge=0)] = Field(
-        default=900.0, description="No assignment whose ETA + on-scene time ends within this of shift end."
+    # Decisions: the core's own option models, validated by the core's ranges. Nested variables
+    # (CORESPOND_ASSIGNMENT__ON_SCENE_S=1800) or JSON (CORESPOND_ASSIGNMENT='{"on_scene_s": 1800}').
+    assignment: AssignmentOptions = Field(
+        default_factory=AssignmentOptions,
+        description="How the planner prices and limits a plan (routing.plan.AssignmentOptions).",
     )
-    hysteresis_s: Annotated[float, Field(ge=0)] = Field(
-        default=120.0, description="A recommendation moves only when the move gains more than this."
+    travel: HaversineTravel = Field(
+        default_factory=HaversineTravel,
+        description="Default travel model, e.g. CORESPOND_TRAVEL='{\"speed_mps\": 11}'.",
     )
-    min_busy_s: Annotated[float, Field(ge=0)] = 300.0
-    caseload_s: Annotated[float, Field(ge=0)] = Field(
-        default=600.0, description="Marginal cost per call a unit already holds (convex caseload)."
+    travel_regions: dict[str, HaversineTravel] = Field(
+        default_factory=dict,
+        description="Travel models of regions that drive differently, by region id, as JSON.",
     )
-    k_nearest: Annotated[int, Field(ge=0)] = Field(
-        default=12, description="Arcs kept per call: its k cheapest eligible units; 0 keeps every arc."
-    )
-    solver_budget_ms: Annotated[float, Field(gt=0, le=10_000)] = Field(
-        default=50.0, description="Min-cost-flow budget, enforced by problem size (see routing.assignment)."
-    )
-    pricing_rounds: Annotated[int, Field(ge=0, le=100)] = Field(
-        default=8, description="Re-solves that price pruned arcs to prove a plan optimal; 0 = one solve."
-    )
-    alternatives: Annotated[int, Field(ge=0, le=10)] = 2
-    model_mismatch_s: Annotated[float, Field(ge=0)] = 600.0
-    no_transport_s: Annotated[float, Field(ge=0)] = 900.0
-    missing_skill_s: Annotated[float, Field(ge=0)] = 300.0
-    unplaced_s: Annotated[float, Field(gt=0, le=1_000_000)] = 86_400.0
-
-    # Travel time, as JSON: CORESPOND_TRAVEL='{"speed_mps": 11}', CORESPOND_TRAVEL_REGIONS='{"weld": {...}}'
-    travel: TravelProfile = Field(default_factory=TravelProfile)
-    travel_regions: dict[str, TravelProfile] = Field(default_factory=dict)
 
     # Triage rules
     triage_rules: Path | None = Field(
@@ -151,15 +124,15 @@ class Settings(BaseSettings):
         description="Triage rule file (TOML). Default: the packaged triage/rules/default.toml.",
     )
     triage_agency_rules: dict[str, Path] = Field(
-        default_factory=packaged_agency_rules,
+        default_factory=dict,
         description='Agency override files by agency id, as JSON: \'{"LPD": "/etc/corespond/lpd.toml"}\'. '
-        "Default: the packaged demo files for LPD, LCSO and EPPD; '{}' for none.",
+        "Default: none (the demo passes its own).",
     )
-    triage_band_high: Threshold | None = Field(default=None, description="Score from which a call is high.")
-    triage_band_medium: Threshold | None = Field(
-        default=None, description="Score from which a call is medium (and, by default, co-responder)."
+    triage_bands: BandThresholds | None = Field(
+        default=None,
+        description='Band thresholds, all three together: \'{"high": 0.7, "medium": 0.4, "low": 0.15}\'. '
+        "Default: the rule file's [bands].",
     )
-    triage_band_low: Threshold | None = Field(default=None, description="Score from which a call is low.")
 
     # Demo feed
     demo_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 3.0
@@ -218,15 +191,6 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _buffer_within_a_shift(self) -> Self:
-        if self.shift_buffer_s + self.on_scene_s >= 36 * 3600:
-            raise ValueError(
-                "CORESPOND_SHIFT_BUFFER_S + CORESPOND_ON_SCENE_S must be under 36 hours (the longest shift): "
-                "otherwise no unit could ever be assigned"
-            )
-        return self
-
-    @model_validator(mode="after")
     def _fetch_wait_ceiling_above_start(self) -> Self:
         if self.fetch_max_wait_ceiling_ms < self.fetch_max_wait_ms:
             raise ValueError(
@@ -248,19 +212,6 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"CORESPOND_TRIAGE_AGENCY_RULES: no such file for {missing}")
         return files
-
-    @model_validator(mode="after")
-    def _bands_together(self) -> Self:
-        bands = (self.triage_band_low, self.triage_band_medium, self.triage_band_high)
-        given = [b for b in bands if b is not None]
-        if given and len(given) != 3:
-            raise ValueError(
-                "CORESPOND_TRIAGE_BAND_HIGH, CORESPOND_TRIAGE_BAND_MEDIUM and CORESPOND_TRIAGE_BAND_LOW "
-                "are set together or not at all"
-            )
-        if len(given) == 3 and not given[0] < given[1] < given[2]:
-            raise ValueError("triage bands must rise: CORESPOND_TRIAGE_BAND_LOW < _MEDIUM < _HIGH")
-        return self
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> Self:

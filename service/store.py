@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from schemas.decisions import CallStatus, Decision
+from schemas.decisions import AssignmentStatus, CallStatus, Decision
 
 __all__ = ["DecisionStore", "StoredDecision"]
 
@@ -22,7 +22,8 @@ class StoredDecision:
     region: str
     revision: int
     status: CallStatus
-    unit_id: str | None
+    recommended_unit: str | None
+    """The unit the decision recommends or holds (None when queued or not routed)."""
     encoded: bytes
 
     @classmethod
@@ -32,7 +33,9 @@ class StoredDecision:
             decision.region,
             decision.revision,
             decision.call_status,
-            decision.assignment.unit_id,
+            decision.assignment.unit_id
+            if decision.assignment.status is AssignmentStatus.RECOMMENDED
+            else None,
             encoded,
         )
 

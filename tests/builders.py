@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from routing.epoch import Policy
+from triage.rulebook import default_triager
+from triage.scoring import RuleTriager
 
 _counter = itertools.count(1)
 
@@ -97,3 +102,14 @@ def call_closed(
         "region": region,
         "call": {"call_id": call_id, "disposition": "resolved_on_scene"},
     }
+
+
+@functools.cache
+def default_rules() -> RuleTriager:
+    """The packaged default triage rules, compiled once per test session."""
+    return default_triager()
+
+
+def core_policy(**fields: Any) -> Policy:
+    """The core's decision policy with the default rules; `fields` replace its other parts."""
+    return Policy(triager=default_rules(), **fields)

@@ -1,21 +1,21 @@
-"""The triage interface: what a triager reads (`CallFacts`), what it returns (`TriageResult`), bands.
+"""The triage interface: what a triager reads (`CallFacts`), what it returns (`TriageResult`), bands,
+and the safety codes that mean armed.
 
 `Triager.triage(facts)` is a pure function of the call's intake facts. The service's triager is
-`triage.scoring.RuleTriager`, built from the rule files by `triage.rulebook`. `KeywordTriager`
-here is the first, deliberately simple version (a nature-code table, four keyword patterns and the
-CAD flags by noisy-OR, with the same safety gates), kept for code and tests that pin it.
+`triage.scoring.RuleTriager`, built from the rule files by `triage.rulebook`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Final, Protocol
+from dataclasses import dataclass
+from typing import Annotated, Final, Protocol
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from schemas.decisions import Band, Reason, Response
 
-__all__ = ["ARMED_SAFETY", "CallFacts", "KeywordTriager", "TriageResult", "Triager", "band_for"]
+__all__ = ["ARMED_SAFETY", "BandThresholds", "CallFacts", "TriageResult", "Triager", "band_for"]
 
 ARMED_SAFETY: Final = frozenset({"weapon_reported", "violence_in_progress"})
 """Safety codes that mean armed (the contract's): an officer must ride with the clinician, so never a
@@ -53,11 +53,21 @@ class Triager(Protocol):
     def triage(self, facts: CallFacts) -> TriageResult: ...
 
 
-@dataclass(frozen=True, slots=True)
+Threshold = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
 class BandThresholds:
-    high: float = 0.70
-    medium: float = 0.40
-    low: float = 0.15
+    """Scores from which a call is high, medium and low. The rule file's `[bands]` table holds the
+    defaults; an operator may override all three together (`CORESPOND_TRIAGE_BANDS`)."""
+
+    high: Threshold
+    medium: Threshold
+    low: Threshold
+
+    def __post_init__(self) -> None:
+        if not self.low < self.medium < self.high:
+            raise ValueError("triage bands must rise: low < medium < high")
 
 
 def band_for(score: float, thresholds: BandThresholds) -> Band:
@@ -68,76 +78,3 @@ def band_for(score: float, thresholds: BandThresholds) -> Band:
     if score >= thresholds.low:
         return Band.LOW
     return Band.NONE
-
-
-_NATURE_PRIORS: Mapping[str, float] = {
-    "SUICIDAL": 0.85,
-    "SUICIDE ATTEMPT": 0.9,
-    "MENTAL": 0.75,
-    "CRISIS": 0.75,
-    "WELFARE CHECK": 0.35,
-    "OVERDOSE": 0.45,
-    "DISTURBANCE": 0.12,
-    "SUSPICIOUS PERSON": 0.08,
-    "TRESPASS": 0.06,
-    "INTOXICATED PERSON": 0.3,
-}
-
-_KEYWORDS: tuple[tuple[str, str, float], ...] = (
-    ("NARR_SUICIDAL", r"\b(suicid\w*|kill (him|her|them)sel(f|ves)|end (his|her|their) life)\b", 0.8),
-    ("NARR_SELF_HARM", r"\b(cutting|self[- ]harm|hurt (him|her|them)sel(f|ves))\b", 0.6),
-    ("NARR_PSYCHOSIS", r"\b(hallucinat\w*|hearing voices|psychot\w*|delusion\w*)\b", 0.6),
-    ("NARR_OFF_MEDS", r"\b(off (his|her|their) med\w*|not taking (his|her|their) med\w*)\b", 0.5),
-)
-
-_FLAG_SAFETY: Mapping[str, str] = {
-    "weapon": "weapon_reported",
-    "violence": "violence_in_progress",
-    "medical": "medical_emergency",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class KeywordTriager:
-    """The first, deliberately simple triage: nature table + keywords + flags, noisy-OR."""
-
-    thresholds: BandThresholds = field(default_factory=BandThresholds)
-    _patterns: tuple[tuple[str, re.Pattern[str], float], ...] = field(
-        default=tuple((code, re.compile(rx, re.IGNORECASE), w) for code, rx, w in _KEYWORDS),
-        init=False,
-        repr=False,
-    )
-
-    def triage(self, facts: CallFacts) -> TriageResult:
-        reasons: list[Reason] = []
-        nature = " ".join(facts.nature_code.upper().split())
-        prior = _NATURE_PRIORS.get(nature)
-        if prior is not None:
-            reasons.append(Reason(code="NATURE_" + nature.replace(" ", "_"), weight=prior, evidence=nature))
-        for code, pattern, weight in self._patterns:
-            match = pattern.search(facts.narrative)
-            if match is not None:
-                reasons.append(Reason(code=code, weight=weight, evidence=match.group(0)))
-        miss = 1.0
-        for reason in reasons:
-            miss *= 1.0 - reason.weight
-        score = round(1.0 - miss, 4)
-        safety = tuple(_FLAG_SAFETY[f] for f in sorted(facts.flags) if f in _FLAG_SAFETY)
-        band = band_for(score, self.thresholds)
-        return TriageResult(
-            score=score,
-            band=band,
-            response=_response(band, safety),
-            reasons=tuple(reasons),
-            safety=safety,
-            needs=frozenset({"transport"} if "transport_needed" in facts.flags else ()),
-        )
-
-
-def _response(band: Band, safety: tuple[str, ...]) -> Response:
-    armed = "weapon_reported" in safety or "violence_in_progress" in safety
-    if band in (Band.NONE, Band.LOW):
-        return Response.POLICE_ONLY if armed else Response.NOT_BEHAVIORAL
-    if armed:
-        return Response.CO_RESPONSE_PRIMARY
-    return Response.CO_RESPONSE_ANY

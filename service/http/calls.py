@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import orjson
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 
+from routing.acks import AckTarget, resolve_ack
+from routing.errors import EventRejected
 from schemas._base import Identifier
 from schemas.api import AckReceipt, AckRequest, ErrorBody
 from schemas.decisions import CallStatus, Decision
-from schemas.events import AckAction
+from schemas.events import CallAck, CallAcknowledged
 from service.access import Permission, Principal
 from service.audit import audit
 from service.http.body import json_body_spec, read_json
@@ -38,7 +39,7 @@ async def list_calls(
     runtime: RuntimeDep, principal: CallReader, region: Annotated[Identifier | None, Query()] = None
 ) -> Response:
     """The latest decision of every open call, ordered by call id."""
-    entries = runtime.store.open_calls(region)
+    entries = runtime.read_model.calls.open_calls(region)
     audit(principal, "list_calls", region)
     body = b",".join(_as_seen_by(principal, e.encoded) for e in entries)
     return Response(b"[" + body + b"]", media_type="application/json")
@@ -47,7 +48,7 @@ async def list_calls(
 @router.get("/calls/{call_id}", response_model=Decision, responses=_NOT_FOUND)
 async def get_call(call_id: str, runtime: RuntimeDep, principal: CallReader) -> Response:
     """The latest decision for a call (open, or closed recently)."""
-    entry = runtime.store.get(call_id)
+    entry = runtime.read_model.calls.get(call_id)
     audit(principal, "read_call", call_id, "ok" if entry else "not_found")
     if entry is None:
         raise ApiError(404, "unknown_call", f"no decision for call {call_id} (yet)")
@@ -79,44 +80,49 @@ async def ack_call(call_id: str, request: Request, runtime: RuntimeDep, principa
     return receipt
 
 
+_STATUS_OF_REFUSAL = {"unknown_call": 404, "unknown_unit": 422}
+"""HTTP status of each reason the core's ack rules give; the others are conflicts (409)."""
+
+
 async def _record_ack(call_id: str, body: AckRequest, runtime: Runtime, principal: Principal) -> AckReceipt:
-    entry = runtime.store.get(call_id)
-    if entry is None:
-        raise ApiError(404, "unknown_call", f"no decision for call {call_id}")
-    if entry.status is CallStatus.CLOSED:
-        raise ApiError(409, "call_closed", f"call {call_id} is closed")
-    if body.action is AckAction.OVERRIDE and body.unit_id is None:
-        raise ApiError(422, "invalid_ack", "an override names the unit the dispatcher chose (unit_id)")
-    if body.action is AckAction.ACCEPT and body.unit_id is None and entry.unit_id is None:
-        raise ApiError(409, "nothing_to_accept", f"call {call_id} has no recommended unit to accept")
-    if body.revision is not None and body.revision != entry.revision and body.unit_id is None:
-        raise ApiError(
-            409, "stale_revision", f"call {call_id} is at revision {entry.revision}, not {body.revision}"
-        )
-    if body.unit_id is not None and body.unit_id not in {
-        u.unit_id for _, u in runtime.host.units(entry.region)
-    }:
-        raise ApiError(422, "unknown_unit", f"no unit {body.unit_id} in region {entry.region}")
-    event_id = f"ack-{uuid.uuid4().hex}"
-    event = {
-        "event_id": event_id,
-        "type": "call.acknowledged",
-        "occurred_at": runtime.clock.now().isoformat(),
-        "region": entry.region,
-        "ack": {
-            "call_id": call_id,
-            "action": body.action.value,
-            "unit_id": body.unit_id,
-            "revision": body.revision,
-            "principal": principal.name,
-        },
-    }
+    entry = runtime.read_model.calls.get(call_id)
+    ack = CallAck(
+        call_id=call_id,
+        action=body.action,
+        unit_id=body.unit_id,
+        revision=body.revision,
+        reason=body.reason,
+        principal=principal.name,
+    )
+    target = AckTarget(
+        call_id=call_id,
+        known=entry is not None,
+        closed=entry is not None and entry.status is CallStatus.CLOSED,
+        revision=0 if entry is None else entry.revision,
+        recommended_unit=None if entry is None else entry.recommended_unit,
+    )
+    region = "" if entry is None else entry.region
+    units = runtime.read_model.units
     try:
-        metadata = await runtime.append_event(entry.region, orjson.dumps(event))
+        resolve_ack(target, ack, lambda unit_id: (u := units.get(unit_id)) is not None and u.region == region)
+    except EventRejected as refused:
+        raise ApiError(
+            _STATUS_OF_REFUSAL.get(refused.reason, 409), refused.reason, refused.detail
+        ) from refused
+    assert entry is not None  # resolve_ack refuses unknown calls
+    event = CallAcknowledged(
+        event_id=f"ack-{uuid.uuid4().hex}",
+        type="call.acknowledged",
+        occurred_at=runtime.clock.now(),
+        region=entry.region,
+        ack=ack,
+    )
+    try:
+        metadata = await runtime.append_event(entry.region, event.model_dump_json(exclude_none=True).encode())
     except (KafkaError, TimeoutError) as error:
         raise ApiError(503, "event_log_unavailable", f"the ack was not recorded: {error!r}") from error
     return AckReceipt(
-        event_id=event_id,
+        event_id=event.event_id,
         topic=metadata.topic,
         partition=metadata.partition,
         offset=metadata.offset,

@@ -26,7 +26,7 @@ async def ready(runtime: RuntimeDep, response: Response) -> ReadyBody:
         ready=runtime.ready,
         broker=runtime.broker_reachable,
         caught_up=runtime.consumer.caught_up,
-        regions=runtime.host.regions(),
+        regions=list(runtime.host.owned_regions),
     )
     runtime.metrics.ready.set(1 if body.ready else 0)
     if not body.ready:

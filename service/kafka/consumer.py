@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -29,15 +29,15 @@ from service.kafka.changelog import ChangelogWriter, restore_partition
 from service.kafka.fetch_wait import FetchWaitTuner, position_now
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
+from service.read_model import ReadModel
 from service.records import BatchOutcome, InputRecord, RejectedRecord, StateRecord
 from service.regions import RegionHost
 from service.settings import Settings
+from service.views import UnitView
 
 __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
 
 log = logging.getLogger(__name__)
-
-DecisionsDelivered = Callable[[list[tuple[Decision, bytes]]], None]
 
 
 class ConsumerStalled(KafkaError):  # type: ignore[misc]
@@ -80,16 +80,14 @@ class DecisionConsumer:
         publisher: Publisher,
         changelog: ChangelogWriter,
         metrics: Metrics,
-        on_delivered: DecisionsDelivered,
-        on_restored: Callable[[list[tuple[Decision, bytes]]], None],
+        read_model: ReadModel,
     ) -> None:
         self._settings = settings
         self._host = host
         self._publisher = publisher
         self._changelog = changelog
         self._metrics = metrics
-        self._on_delivered = on_delivered
-        self._on_restored = on_restored
+        self._read_model = read_model
         self._consumer: AIOKafkaConsumer | None = None
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -197,6 +195,7 @@ class DecisionConsumer:
                 self._lost_log = self._host.snapshot_all()
             self._owned.difference_update(tp.partition for tp in revoked)
             dropped = self._host.drop_partitions(tp.partition for tp in revoked)
+            self._read_model.handed_over(dropped)
         self.caught_up = False
         if dropped:
             log.info("handed over regions %s", ", ".join(dropped))
@@ -232,18 +231,22 @@ class DecisionConsumer:
                 ),
                 timeout_s=120.0,
             )
-            self._host.install(restored)
-            self._owned.add(tp.partition)
-            self._on_restored(
-                [
-                    (c.published.decision(), c.published.encoded)
-                    for s in restored.states.values()
-                    for c in s.calls.values()
-                    if c.published
-                ]
-            )
-            if restored.republish:
-                await self._publish_and_deliver([(d, encode_decision(d)) for d in restored.republish], [])
+            async with self._batch_lock:
+                units = self._host.install(restored)
+                self._owned.add(tp.partition)
+                self._read_model.restored(
+                    [
+                        (c.published.decision(), c.published.encoded)
+                        for s in restored.states.values()
+                        for c in s.calls.values()
+                        if c.published
+                    ],
+                    units,
+                )
+                if restored.republish:
+                    await self._publish_and_deliver(
+                        [(d, encode_decision(d)) for d in restored.republish], [], []
+                    )
             log.info(
                 "partition %d: %d regions restored from %d changelog records in %.2fs, "
                 "%d decisions re-published",
@@ -274,7 +277,7 @@ class DecisionConsumer:
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         self._metrics.batch_size.observe(len(records))
         await self._changelog.write(outcome.state_records)
-        await self._publish_and_deliver(outcome.decisions, outcome.rejected)
+        await self._publish_and_deliver(outcome.decisions, outcome.unit_views, outcome.rejected)
         offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}  # type: ignore[attr-defined]
         try:
             await consumer.commit(offsets)
@@ -288,10 +291,13 @@ class DecisionConsumer:
         self._count(outcome)
 
     async def _publish_and_deliver(
-        self, encoded: list[tuple[Decision, bytes]], rejected: Sequence[RejectedRecord]
+        self,
+        encoded: list[tuple[Decision, bytes]],
+        units: Sequence[UnitView],
+        rejected: Sequence[RejectedRecord],
     ) -> None:
         await self._publisher.publish(encoded, rejected)
-        self._on_delivered(encoded)
+        self._read_model.delivered(encoded, units)
         self._metrics.decisions.inc(len(encoded))
         for decision, _ in encoded:
             self._metrics.decisions_by_method.labels(decision.assignment.method.value).inc()

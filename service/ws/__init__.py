@@ -1,1 +1,1 @@
-"""The WebSocket side: the decision hub that fans frames out to console clients."""
+"""The WebSocket side: the decision hub that fans frames out to console clients, and its endpoint."""

@@ -87,11 +87,11 @@ async def decisions_ws(
         return
     await websocket.accept()
     audit(principal, "subscribe", region)
-    sub = runtime.hub.subscribe(region, after)
-    runtime.metrics.ws_clients.set(runtime.hub.subscriber_count)
+    sub = runtime.read_model.feed.subscribe(region, after)
+    runtime.metrics.ws_clients.set(runtime.read_model.feed.subscriber_count)
     try:
         if sub.gap:
-            await websocket.send_text(runtime.hub.gap_notice())
+            await websocket.send_text(runtime.read_model.feed.gap_notice())
         pump = asyncio.create_task(_pump(websocket, sub, principal))
         listen = asyncio.create_task(_until_disconnect(websocket))
         done, pending = await asyncio.wait({pump, listen}, return_when=asyncio.FIRST_COMPLETED)
@@ -106,8 +106,8 @@ async def decisions_ws(
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 task.result()
     finally:
-        runtime.hub.unsubscribe(sub)
-        runtime.metrics.ws_clients.set(runtime.hub.subscriber_count)
+        runtime.read_model.feed.unsubscribe(sub)
+        runtime.metrics.ws_clients.set(runtime.read_model.feed.subscriber_count)
         if websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError):
                 await websocket.close()

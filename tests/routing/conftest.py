@@ -10,10 +10,11 @@ from typing import Any
 import orjson
 import pytest
 
-from routing.epoch import Policy, decide
+from routing.epoch import decide
 from routing.region import Applied, RegionState, apply_event
 from schemas.decisions import Decision
 from schemas.events import EVENT_ADAPTER, CadEvent
+from tests.builders import core_policy
 
 T0 = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
 """Every script starts here; events and decisions are placed at T0 + seconds."""
@@ -35,7 +36,7 @@ class CadScript:
     def __init__(self, region: str = "larimer") -> None:
         self.region = region
         self._ids = itertools.count(1)
-        self.policy = Policy()
+        self.policy = core_policy()
 
     @staticmethod
     def at(seconds: float) -> datetime:
@@ -136,8 +137,11 @@ class CadScript:
         at: float,
         unit_id: str | None = None,
         revision: int | None = None,
+        reason: str | None = None,
     ) -> CadEvent:
         body: dict[str, Any] = {"call_id": call_id, "action": action, "principal": "dispatcher-7"}
+        if reason is not None or action != "accept":
+            body["reason"] = reason or f"{action} by the dispatcher on duty"
         if unit_id is not None:
             body["unit_id"] = unit_id
         if revision is not None:

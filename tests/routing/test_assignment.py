@@ -225,13 +225,13 @@ def test_pricing_off_is_a_single_unproven_solve() -> None:
 
 def test_a_single_call_among_unpruned_units_is_optimal() -> None:
     units = [unit("A", 0.01), unit("B", 0.02), unit("C", 0.03)]
-    assert assign_units([call("C", 0.0)], units, TRAVEL, replace(PLAIN, k_nearest=None)).optimal
+    assert assign_units([call("C", 0.0)], units, TRAVEL, replace(PLAIN, k_nearest=0)).optimal
 
 
 def test_costs_beyond_the_solver_integer_range_fall_back_to_greedy_and_say_so() -> None:
     calls = [call("C1", 0.05, priority=1), call("C2", -0.05, priority=2)]
     units = [unit("U1", 0.0), unit("U2", 0.11)]
-    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, unplaced_s=1e18))
+    plan = assign_units(calls, units, TRAVEL, replace(PLAIN, caseload_s=1e18))
     assert plan.method is AssignmentMethod.GREEDY_FALLBACK
     assert not plan.optimal
     assert plan.fallback_reason == "cost_out_of_range"

@@ -11,14 +11,15 @@ import numpy as np
 import orjson
 
 from routing.assignment import assign_units
-from routing.epoch import Policy, decide
+from routing.epoch import decide
+from routing.plan import AssignmentOptions
 from routing.region import RegionState, apply_event
 from routing.travel import HaversineTravel
 from schemas.decisions import AssignmentMethod, Decision
 from schemas.events import EVENT_ADAPTER
-from service.runtime import policy_from
-from service.settings import Settings, TravelProfile
-from tests.builders import FORT_COLLINS, LOVELAND, call_created, next_id, unit_upsert
+from service.bootstrap import policy_from
+from service.settings import Settings
+from tests.builders import FORT_COLLINS, LOVELAND, call_created, core_policy, next_id, unit_upsert
 
 NOW = datetime(2026, 11, 28, 21, 5, tzinfo=UTC)
 SHIFT = {"start": "2026-11-28T14:00:00Z", "end": "2026-11-29T02:00:00Z"}
@@ -59,9 +60,9 @@ def latest(decisions: list[Decision], call_id: str) -> Decision:
 
 
 def test_the_service_policy_decides_every_call_with_the_min_cost_flow_engine() -> None:
-    policy = policy_from(Settings(travel_regions={"weld": TravelProfile(speed_mps=20.0)}))
+    policy = policy_from(Settings(travel_regions={"weld": HaversineTravel(speed_mps=20.0)}))
     assert policy.planner is assign_units
-    assert Policy().planner is assign_units
+    assert core_policy().planner is assign_units
     assert policy.travel_for("weld") == HaversineTravel(speed_mps=20.0)
     state = RegionState("larimer")
     apply(state, unit_upsert("CR1", shift=SHIFT), call_created("A-1"))
@@ -73,7 +74,7 @@ def test_the_service_policy_decides_every_call_with_the_min_cost_flow_engine() -
 
 
 def test_a_unit_en_route_is_offered_from_its_scene_after_its_drive_and_time_on_scene() -> None:
-    policy = Policy(min_busy_s=0.0)
+    policy = core_policy(options=AssignmentOptions(min_busy_s=0.0))
     state = RegionState("larimer")
     first, second = (40.50, -105.08), (40.51, -105.08)
     apply(
@@ -91,7 +92,7 @@ def test_a_unit_en_route_is_offered_from_its_scene_after_its_drive_and_time_on_s
 
 def test_each_region_drives_at_its_own_speed() -> None:
     rural = HaversineTravel(circuity=1.2, speed_mps=22.0)
-    policy = Policy(regional_travel={"weld": rural})
+    policy = core_policy(regional_travel={"weld": rural})
     etas = {}
     for region in ("larimer", "weld"):
         state = RegionState(region)
@@ -102,7 +103,7 @@ def test_each_region_drives_at_its_own_speed() -> None:
 
 
 def test_a_recommendation_does_not_flicker_when_another_unit_gets_slightly_closer() -> None:
-    policy = Policy()  # hysteresis 120 s of the call's own ETA
+    policy = core_policy()  # hysteresis 120 s of the call's own ETA
     state = RegionState("larimer")
     apply(
         state,
@@ -127,7 +128,7 @@ def test_a_unit_whose_shift_is_ending_is_not_sent_and_the_call_says_why() -> Non
     ending = {"start": "2026-11-28T14:00:00Z", "end": "2026-11-28T21:50:00Z"}  # 45 min left
     state = RegionState("larimer")
     apply(state, unit_upsert("CR1", shift=ending), call_created("A-1"))
-    decision = latest(decide(state, NOW, Policy()), "A-1")
+    decision = latest(decide(state, NOW, core_policy()), "A-1")
     assert decision.assignment.status == "queued"
     assert decision.assignment.reason == "shift_ends"
     assert decision.queue_position == 1

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.assignment import assign_units
-from routing.candidates import ARMED_SAFETY
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, UnitSupply
 from routing.travel import HaversineTravel
 from schemas.decisions import AssignmentMethod, Response
 from schemas.units import ResponseModel
+from triage.facts import ARMED_SAFETY
 
 OPTIONS = AssignmentOptions()
 PRIMARY, SECONDARY = ResponseModel.PRIMARY, ResponseModel.SECONDARY

@@ -23,7 +23,6 @@ from routing.assignment import assign_units
 from routing.candidates import build_candidates, objective
 from routing.greedy import closest_unit_dispatch, greedy_plan
 from routing.plan import (
-    ARMED_SAFETY,
     QUEUE_REASONS,
     AssignmentOptions,
     AssignmentPlan,
@@ -33,6 +32,7 @@ from routing.plan import (
 from routing.travel import HaversineTravel
 from schemas.decisions import Response
 from schemas.units import ResponseModel
+from triage.facts import ARMED_SAFETY
 
 TRAVEL = HaversineTravel()
 AGENCIES = ("LPD", "LCSO", "EPPD")
@@ -84,7 +84,7 @@ units_strategy = st.lists(
 
 options_strategy = st.builds(
     AssignmentOptions,
-    k_nearest=st.sampled_from([None, 1, 2, 12]),
+    k_nearest=st.sampled_from([0, 1, 2, 12]),
     caseload_s=st.sampled_from([0.0, 600.0]),
     hysteresis_s=st.sampled_from([0.0, 120.0]),
 )

@@ -12,14 +12,14 @@ from routing.epoch import Policy, decide
 from routing.region import RegionState, apply_event
 from schemas.decisions import Decision, Response
 from schemas.events import EVENT_ADAPTER
-from tests.builders import call_created, next_id, unit_upsert
+from tests.builders import call_created, core_policy, next_id, unit_upsert
 
 NOW = datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
 def policy() -> Policy:
-    return Policy()
+    return core_policy()
 
 
 def _apply(state: RegionState, *events: dict[str, Any]) -> None:

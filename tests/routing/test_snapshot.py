@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from routing.epoch import Policy, decide
+from routing.epoch import decide
 from routing.errors import EventRejected
 from routing.region import RegionState, apply_event
 from routing.snapshot import Rebuilder, RegionRecord, encode_parts, take_delta, take_snapshot
 from schemas.events import EVENT_ADAPTER
 from simulator import FeedConfig, SyntheticFeed, demo_roster
+from tests.builders import core_policy
 from tests.routing.conftest import T0, CadScript
 
 RegionRecordAdapter = TypeAdapter(RegionRecord)
@@ -30,7 +31,7 @@ def _run(
     config = FeedConfig(seed=seed, duplicate_share=0.05, late_share=0.05)
     roster = demo_roster(config, T0)
     stream = roster + [e for _, e in itertools.islice(SyntheticFeed(config, T0, roster).events(20.0), events)]
-    state, records, policy = RegionState("larimer"), [], Policy()
+    state, records, policy = RegionState("larimer"), [], core_policy()
     for k, start in enumerate(range(0, len(stream), batch)):
         for raw in stream[start : start + batch]:
             with contextlib.suppress(EventRejected):
@@ -103,7 +104,7 @@ def test_an_interrupted_snapshot_is_ignored() -> None:
     before = _restore(records)
     cad = CadScript()
     apply_event(live, cad.call_created("AFTER-1", at=9000))
-    decide(live, T0 + timedelta(hours=3), Policy())
+    decide(live, T0 + timedelta(hours=3), core_policy())
     parts = encode_parts(take_snapshot(live), 6_000)
     assert len(parts) > 1
     _same(before, _restore(records + parts[:-1]))
@@ -113,7 +114,7 @@ def test_an_interrupted_snapshot_is_ignored() -> None:
 def test_a_restored_state_decides_the_rest_of_the_stream_like_the_live_one() -> None:
     live, records = _run(400, 25, seed=3)
     restored = _restore(records)
-    cad, policy = CadScript(), Policy()
+    cad, policy = CadScript(), core_policy()
     later = [cad.call_created("LATE-1", at=5000), cad.call_closed(next(iter(live.calls)), at=5001)]
     for state in (live, restored):
         for event in later:

@@ -296,13 +296,30 @@ def test_malformed_values_are_rejected_where_they_are(kind: str, path: tuple[str
     assert all(loc[: len(path) + 1] == (kind, *path) for _, loc in errors)
 
 
-def test_an_override_must_name_its_unit() -> None:
+def test_an_override_must_name_its_unit_and_say_why() -> None:
     event = variant("call.acknowledged", ("ack", "action"), "override")
+    event["ack"]["reason"] = "closer unit known to the dispatcher"
 
     with pytest.raises(ValidationError, match="unit_id"):
         EVENT_ADAPTER.validate_json(orjson.dumps(event))
 
     event["ack"]["unit_id"] = "LPD-CR2"
+    assert EVENT_ADAPTER.validate_json(orjson.dumps(event)).type == "call.acknowledged"
+
+    for missing in ("", "   "):
+        event["ack"]["reason"] = missing
+        with pytest.raises(ValidationError, match="reason"):
+            EVENT_ADAPTER.validate_json(orjson.dumps(event))
+
+
+def test_a_decline_must_say_why_and_an_accept_need_not() -> None:
+    event = variant("call.acknowledged", ("ack", "action"), "decline")
+    with pytest.raises(ValidationError, match="needs a reason"):
+        EVENT_ADAPTER.validate_json(orjson.dumps(event))
+    event["ack"]["reason"] = "patrol handled it, no clinician needed"
+    assert EVENT_ADAPTER.validate_json(orjson.dumps(event)).type == "call.acknowledged"
+    event["ack"].update(action="accept", reason=None)
+    del event["ack"]["reason"]
     assert EVENT_ADAPTER.validate_json(orjson.dumps(event)).type == "call.acknowledged"
 
 

@@ -11,12 +11,13 @@ from typing import Any
 import orjson
 import pytest
 
-from routing.epoch import Policy, decide
+from routing.epoch import decide
 from routing.region import RegionState, apply_event
 from schemas.decisions import AssignmentStatus, CallStatus, Decision
 from schemas.events import EVENT_ADAPTER
 from simulator import Event, FeedConfig, SyntheticFeed, county_roster, demo_roster
-from triage.facts import CallFacts, KeywordTriager
+from tests.builders import core_policy, default_rules
+from triage.facts import CallFacts
 
 START = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
 TIED = {"dispatched", "en_route", "on_scene", "transporting"}
@@ -300,7 +301,7 @@ def test_narratives_and_addresses_look_like_cad_entries() -> None:
 def test_the_triage_finds_the_crises_the_feed_made() -> None:
     """A sanity check that the demo exercises routing: not a benchmark of the triage."""
     feed, events = finite(FeedConfig(seed=14), calls=2000, rate_per_s=50.0)
-    triager = KeywordTriager()
+    triager = default_rules()
 
     hits = Counter[tuple[bool, bool]]()
     for event in events:
@@ -326,7 +327,7 @@ def test_the_feed_drives_the_core_from_first_call_to_last_close() -> None:
     config = FeedConfig(seed=15, late_share=0.05, duplicate_share=0.02)
     roster = demo_roster(config, START)
     feed = SyntheticFeed(config, START, roster)
-    state, policy = RegionState("larimer"), Policy()
+    state, policy = RegionState("larimer"), core_policy()
     outcomes = Counter[str]()
     decisions: list[Decision] = []
 

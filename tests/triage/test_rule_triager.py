@@ -7,14 +7,21 @@ import math
 import pytest
 
 from schemas.decisions import Band, Response
+from simulator import demo_agency_rules
 from triage.facts import BandThresholds, CallFacts, TriageResult, band_for
-from triage.rulebook import default_triager
+from triage.rulebook import default_triager, load_triager, packaged_rules_path
 from triage.scoring import RuleTriager
 
 
 @pytest.fixture(scope="module")
 def triager() -> RuleTriager:
     return default_triager()
+
+
+@pytest.fixture(scope="module")
+def demo_triager() -> RuleTriager:
+    """The default rules with the simulated county's agency files (local aliases, 10-codes)."""
+    return load_triager(packaged_rules_path(), demo_agency_rules())
 
 
 def _facts(
@@ -198,16 +205,16 @@ def test_every_decision_explains_itself(triager: RuleTriager) -> None:
     ],
 )
 def test_agency_aliases_select_the_nature_category(
-    triager: RuleTriager, nature: str, agency: str, category: str
+    demo_triager: RuleTriager, nature: str, agency: str, category: str
 ) -> None:
-    result = triager.triage(_facts("", nature=nature, agency=agency))
+    result = demo_triager.triage(_facts("", nature=nature, agency=agency))
     assert result.reasons[0].code == f"NATURE_{category}"
 
 
-def test_an_agency_phrase_rule_applies_to_that_agency_only(triager: RuleTriager) -> None:
+def test_an_agency_phrase_rule_applies_to_that_agency_only(demo_triager: RuleTriager) -> None:
     text = "HIKER TOLD THE RANGER SHE WAS NOT COMING BACK"
-    eppd = triager.triage(_facts(text, agency="EPPD", nature="SUSPICIOUS PERSON"))
-    lpd = triager.triage(_facts(text, agency="LPD", nature="SUSPICIOUS PERSON"))
+    eppd = demo_triager.triage(_facts(text, agency="EPPD", nature="SUSPICIOUS PERSON"))
+    lpd = demo_triager.triage(_facts(text, agency="LPD", nature="SUSPICIOUS PERSON"))
     assert any(r.code == "EPPD_PARK_DESPONDENT" for r in eppd.reasons)
     assert not any(r.code == "EPPD_PARK_DESPONDENT" for r in lpd.reasons)
     assert eppd.score > lpd.score

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from simulator import demo_agency_rules
 from triage.facts import BandThresholds, CallFacts
 from triage.rulebook import (
     RulebookError,
     load_triager,
-    packaged_agency_rules,
     packaged_rules_path,
     parse_rule_file,
 )
@@ -30,8 +30,9 @@ def _error(tmp_path: Path, body: str) -> RulebookError:
     return caught.value
 
 
-def test_the_packaged_rules_and_agency_files_load() -> None:
-    triager = load_triager(packaged_rules_path(), packaged_agency_rules())
+def test_the_packaged_rules_load_with_no_agency_file_unless_one_is_given() -> None:
+    assert load_triager().agencies == {}
+    triager = load_triager(packaged_rules_path(), demo_agency_rules())
     assert set(triager.agencies) == {"LPD", "LCSO", "EPPD"}
     assert len(triager.default.reader.rules) > 40
 
@@ -128,7 +129,7 @@ counter_examples = ["LINCOLN WITH SUICIDE DOORS"]
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("\n[bands]\nhigh = 0.9\n", "may not change"),
+        ("\n[bands]\nhigh = 0.9\nmedium = 0.5\nlow = 0.2\n", "may not change"),
         ('\nweights = { "NO_SUCH_RULE" = 2.0 }\n', "not a rule of the default set"),
         ('\ndisable = ["NO_SUCH_RULE"]\n', "not a rule of the default set"),
         (

@@ -1,5 +1,6 @@
 """Loading a triager from rule files: the packaged default set, or an operator's file, plus agency
-override files. This is the one module of the core that reads files, and only when asked, at start.
+override files only where configured (none by default: a real agency must never get another's
+codes). This is the one module of the core that reads files, and only when asked, at start.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from triage.rulebook.reading import load_rule_file
 from triage.rulebook.source_lines import line_of
 from triage.scoring import RuleTriager, TriageRules
 
-__all__ = ["default_triager", "load_triager", "packaged_agency_rules", "packaged_rules_path"]
+__all__ = ["default_triager", "load_triager", "packaged_rules_path"]
 
 _RULES_DIR = Path(__file__).parent.parent / "rules"
 
@@ -52,15 +53,6 @@ def load_triager(
     return RuleTriager(default=default, agencies=agencies)
 
 
-def packaged_agency_rules() -> dict[str, Path]:
-    """The demo agencies' override files shipped with the package, keyed by agency id."""
-    return {
-        "EPPD": _RULES_DIR / "agencies" / "eppd.toml",
-        "LCSO": _RULES_DIR / "agencies" / "lcso.toml",
-        "LPD": _RULES_DIR / "agencies" / "lpd.toml",
-    }
-
-
 def default_triager() -> RuleTriager:
-    """The packaged default rules with the packaged demo agency files (what `Policy()` uses)."""
-    return load_triager(packaged_rules_path(), packaged_agency_rules())
+    """The packaged default rules alone, with no agency file."""
+    return load_triager(packaged_rules_path())

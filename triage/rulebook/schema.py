@@ -29,9 +29,9 @@ RuleCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
 
 
 class _Bands(_Strict):
-    high: Probability = 0.70
-    medium: Probability = 0.40
-    low: Probability = 0.15
+    high: Probability
+    medium: Probability
+    low: Probability
 
 
 class _Response(_Strict):

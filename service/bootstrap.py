@@ -1,0 +1,92 @@
+"""Wiring, in one place: from one `Settings` to a `Runtime` whose adapters surround the core.
+
+`bootstrap(settings)` loads the triage rules, builds the decision policy from the settings' own
+option models, and connects the consumer, the region host, the publisher, the changelog and the
+read model. Nothing else in the service builds an adapter or changes a library's behaviour; the
+one process-wide change (no topic auto-creation, `service.kafka.no_auto_create`) is made here.
+"""
+
+from __future__ import annotations
+
+from routing.epoch import Policy
+from service.clock import Clock, SystemClock
+from service.kafka.changelog import ChangelogWriter
+from service.kafka.consumer import DecisionConsumer
+from service.kafka.no_auto_create import forbid_topic_auto_creation
+from service.kafka.publisher import Publisher, new_producer
+from service.metrics import Metrics
+from service.read_model import ReadModel, UnitStore
+from service.regions import RegionHost
+from service.runtime import Runtime
+from service.settings import Settings
+from service.store import DecisionStore
+from service.ws.hub import DecisionHub
+from triage.rulebook import load_triager
+from triage.scoring import RuleTriager
+
+__all__ = ["bootstrap", "policy_from", "region_host", "triager_from"]
+
+
+def triager_from(settings: Settings) -> RuleTriager:
+    """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file."""
+    return load_triager(settings.triage_rules, settings.triage_agency_rules, settings.triage_bands)
+
+
+def policy_from(settings: Settings) -> Policy:
+    """The decision policy of every region: the settings' triage rules, travel and assignment options."""
+    return Policy(
+        triager=triager_from(settings),
+        travel=settings.travel,
+        regional_travel=dict(sorted(settings.travel_regions.items())),
+        options=settings.assignment,
+    )
+
+
+def region_host(settings: Settings, clock: Clock) -> RegionHost:
+    """The holder of the regions' state, deciding by the settings' policy at `clock`'s time."""
+    return RegionHost(
+        policy_from(settings),
+        clock,
+        max_event_bytes=settings.max_event_bytes,
+        max_future_skew_s=settings.max_future_skew_s,
+        snapshot_every=settings.snapshot_every_events,
+        max_state_record_bytes=settings.max_state_record_bytes,
+    )
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Every adapter of one service instance, connected and not yet started."""
+    forbid_topic_auto_creation()
+    clock = clock or SystemClock()
+    metrics = Metrics()
+    read_model = ReadModel(
+        DecisionStore(settings.decision_store_closed),
+        UnitStore(),
+        DecisionHub(
+            settings.ws_ring_size,
+            settings.ws_client_queue,
+            first_seq=int(clock.now().timestamp() * 1_000_000),
+        ),
+        metrics,
+    )
+    host = region_host(settings, clock)
+    producer = new_producer(settings)
+    changelog = ChangelogWriter(producer, settings.topic_changelog)
+    consumer = DecisionConsumer(
+        settings,
+        host,
+        publisher=Publisher(producer, settings),
+        changelog=changelog,
+        metrics=metrics,
+        read_model=read_model,
+    )
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        metrics=metrics,
+        host=host,
+        read_model=read_model,
+        producer=producer,
+        changelog=changelog,
+        consumer=consumer,
+    )
