@@ -25,10 +25,12 @@ from schemas.decisions import (
     AssignmentMethod,
     AssignmentStatus,
     CallStatus,
+    CallSummary,
     Decision,
     Triage,
     encode_decision,
 )
+from schemas.geo import GeoPoint
 from schemas.units import ResponseModel, UnitStatus
 from triage.facts import Triager, TriageResult
 
@@ -77,6 +79,8 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tu
         # decision must explain it like any other.
         if call is not None and call.created and (not call.closed or call.triage is None):
             call.triage = policy.triager.triage(call.facts())
+            if call.eligible_since is None and call.triage.response.wants_co_responder:
+                call.eligible_since = call.changed_at
     pending = [c for c in state.calls.values() if _wants_unit(c)]
     travel = policy.travel_for(state.region)
     if pending or state.roster_changed:
@@ -298,9 +302,10 @@ def _triage_view(result: TriageResult) -> Triage:
 
 
 def _material(call: CallState, assignment: _Planned) -> str:
-    """What must change for a new revision, as canonical JSON: not ETA drift, alternatives or queue
-    position. A string, so that it survives the changelog unchanged and compares after a restore
-    (and not orjson's bytes, whose allocation keeps about 4 KB each)."""
+    """What must change for a new revision, as canonical JSON: triage, the unit, the queued or fixed
+    state, the call's status and its intake summary; not ETA drift, alternatives or queue position.
+    A string, so that it survives the changelog unchanged and compares after a restore (and not
+    orjson's bytes, whose allocation keeps about 4 KB each)."""
     t = call.triage
     assert t is not None
     return orjson.dumps(
@@ -315,6 +320,11 @@ def _material(call: CallState, assignment: _Planned) -> str:
             assignment.unit_id,
             assignment.fixed,
             assignment.reason,
+            call.agency,
+            call.nature_code,
+            call.priority,
+            round(call.lat, 5),
+            round(call.lon, 5),
         ]
     ).decode()
 
@@ -349,4 +359,12 @@ def _decision(
         ),
         alternatives=[Alternative(unit_id=u, eta_s=e) for u, e in planned.alternatives],
         queue_position=planned.queue_position,
+        call=CallSummary(
+            agency=call.agency,
+            nature_code=call.nature_code,
+            priority=call.priority,
+            location=GeoPoint(lat=call.lat, lon=call.lon),
+            received_at=call.opened_at,
+            eligible_since=call.eligible_since,
+        ),
     )

@@ -101,6 +101,10 @@ class CallState:
     bh_calls_12m: int | None = None
     stamps: dict[str, datetime] = field(default_factory=dict)
     opened_at: datetime = _EPOCH
+    changed_at: datetime = _EPOCH
+    """CAD time of the latest event that changed the call's intake facts."""
+    eligible_since: datetime | None = None
+    """CAD time from which triage has asked for a co-responder (set by the epoch, never moved back)."""
     closed: bool = False
     disposition: str | None = None
     fixed_unit: str | None = None
@@ -312,6 +316,7 @@ def _call_created(state: RegionState, new: NewCall, at: datetime, event_id: str)
         _tie_early_dispatch(state, call)
     if not (first or changed):
         return Applied.STALE
+    call.changed_at = max(call.changed_at, at)
     call.last_event_id = event_id
     state.touched.add(call.call_id)
     return Applied.APPLIED
@@ -338,6 +343,7 @@ def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id
         changed = True
     if not changed:
         return Applied.STALE
+    call.changed_at = max(call.changed_at, at)
     call.last_event_id = event_id
     state.touched.add(call.call_id)
     return Applied.APPLIED

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from schemas._base import ContractModel, Identifier
+from schemas.geo import GeoPoint
 from schemas.units import ResponseModel
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "AssignmentStatus",
     "Band",
     "CallStatus",
+    "CallSummary",
     "Decision",
     "Reason",
     "Response",
@@ -116,6 +118,21 @@ class Alternative(ContractModel):
     eta_s: Seconds
 
 
+class CallSummary(ContractModel):
+    """What a console shows of the call beside its decision (extension to contract v1): the intake
+    fields a dispatcher sorts and maps by, never the narrative or the address."""
+
+    agency: str
+    nature_code: str
+    priority: Annotated[int, Field(ge=1, le=5)]
+    location: GeoPoint
+    received_at: AwareDatetime = Field(description="When the call was created in the CAD.")
+    eligible_since: AwareDatetime | None = Field(
+        default=None,
+        description="When triage first asked for a co-responder (CAD time of the event that made it so).",
+    )
+
+
 class Decision(ContractModel):
     decision_id: str
     call_id: Identifier
@@ -128,6 +145,7 @@ class Decision(ContractModel):
     assignment: Assignment
     alternatives: list[Alternative]
     queue_position: Annotated[int, Field(ge=1)] | None
+    call: CallSummary | None = Field(default=None, description="The call's intake fields (extension).")
 
 
 def encode_decision(decision: Decision) -> bytes:

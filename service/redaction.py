@@ -1,8 +1,9 @@
 """Withholding substance-use information (42 CFR Part 2) from roles that do not need it.
 
 A decision's triage reasons can name substance use (intoxication, overdose, detox, drug or alcohol
-use). For a principal without `read_substance_use`, such reasons keep their weight but their code
-and evidence are replaced, so the score stays explainable without disclosing the information.
+use), and so can the call's nature code (`DETOX`, `OD`). For a principal without
+`read_substance_use`, such reasons keep their weight but their code and evidence are replaced, and
+the nature code is withheld, so the score stays explainable without disclosing the information.
 """
 
 from __future__ import annotations
@@ -29,10 +30,18 @@ def withhold_substance_use(decision_json: bytes) -> bytes:
     if not isinstance(triage, dict):
         return decision_json
     reasons = triage.get("reasons", [])
-    if not any(is_substance_use(r.get("code", "")) for r in reasons):
+    call = decision.get("call")
+    nature = call.get("nature_code", "") if isinstance(call, dict) else ""
+    substance_reasons = any(is_substance_use(r.get("code", "")) for r in reasons)
+    substance_nature = is_substance_use(nature) or any(
+        r.get("code", "").startswith("NATURE_") and is_substance_use(r.get("code", "")) for r in reasons
+    )
+    if not (substance_reasons or substance_nature):
         return decision_json
     triage["reasons"] = [
         {**r, "code": WITHHELD_CODE, "evidence": "[withheld]"} if is_substance_use(r.get("code", "")) else r
         for r in reasons
     ]
+    if substance_nature and isinstance(call, dict):
+        call["nature_code"] = "[withheld]"
     return orjson.dumps(decision)

@@ -86,8 +86,11 @@ _STATUS_OF_REFUSAL = {"unknown_call": 404, "unknown_unit": 422}
 
 async def _record_ack(call_id: str, body: AckRequest, runtime: Runtime, principal: Principal) -> AckReceipt:
     entry = runtime.read_model.calls.get(call_id)
+    if entry is None:
+        # Before anything is built from the path: an id no decision has cannot be a valid ack target.
+        raise ApiError(404, "unknown_call", f"no decision for call {call_id} (yet)")
     ack = CallAck(
-        call_id=call_id,
+        call_id=entry.call_id,
         action=body.action,
         unit_id=body.unit_id,
         revision=body.revision,
@@ -95,21 +98,21 @@ async def _record_ack(call_id: str, body: AckRequest, runtime: Runtime, principa
         principal=principal.name,
     )
     target = AckTarget(
-        call_id=call_id,
-        known=entry is not None,
-        closed=entry is not None and entry.status is CallStatus.CLOSED,
-        revision=0 if entry is None else entry.revision,
-        recommended_unit=None if entry is None else entry.recommended_unit,
+        call_id=entry.call_id,
+        known=True,
+        closed=entry.status is CallStatus.CLOSED,
+        revision=entry.revision,
+        recommended_unit=entry.recommended_unit,
     )
-    region = "" if entry is None else entry.region
     units = runtime.read_model.units
     try:
-        resolve_ack(target, ack, lambda unit_id: (u := units.get(unit_id)) is not None and u.region == region)
+        resolve_ack(
+            target, ack, lambda unit_id: (u := units.get(unit_id)) is not None and u.region == entry.region
+        )
     except EventRejected as refused:
         raise ApiError(
             _STATUS_OF_REFUSAL.get(refused.reason, 409), refused.reason, refused.detail
         ) from refused
-    assert entry is not None  # resolve_ack refuses unknown calls
     event = CallAcknowledged(
         event_id=f"ack-{uuid.uuid4().hex}",
         type="call.acknowledged",

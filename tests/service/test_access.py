@@ -144,3 +144,5 @@ async def test_observers_do_not_see_substance_use_details(secured: LiveService) 
     assert WITHHELD_CODE in {r["code"] for r in observed["triage"]["reasons"]}
     assert not any(is_substance_use(r["code"]) for r in observed["triage"]["reasons"])
     assert "FENTANYL" not in orjson.dumps(observed).decode()
+    assert full["call"]["nature_code"] == "OVERDOSE"
+    assert observed["call"]["nature_code"] == "[withheld]"
