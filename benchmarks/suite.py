@@ -48,6 +48,7 @@ from benchmarks.processes import (
     noop_process,
     service_process,
 )
+from benchmarks.read_probe import ReadProbe, probe_reads
 from benchmarks.report import write_outputs
 from benchmarks.routing_solve import measure_routing_solve
 from benchmarks.stats import ratio, summarize, trend_ms_per_s, windows
@@ -178,16 +179,25 @@ async def _latency_run(
     ws_url = process.ws_url if process is not None and target == "service" else None
     meter = CpuMeter(broker.cpu_pids(process))
     meter.start()
-    run = await measure_open_loop(
-        bootstrap,
-        topics.events,
-        topics.events if target == "broker" else topics.outputs,
-        plan,
-        id_field="source_event_id" if target == "service" else "event_id",
-        ws_url=ws_url,
-        settle_timeout_s=60.0,
-        on_progress=progress.phase(f"{target} {plan.rate_per_s:,.0f}/s{' burst' if burst else ''}"),
-    )
+    stop_reads = asyncio.Event()
+    reads: asyncio.Task[ReadProbe] | None = None
+    if process is not None and target == "service" and not burst and plan.rate_per_s == max(config.rates):
+        assert process.base_url is not None
+        reads = asyncio.create_task(probe_reads(process.base_url, plan, stop=stop_reads))
+    try:
+        run = await measure_open_loop(
+            bootstrap,
+            topics.events,
+            topics.events if target == "broker" else topics.outputs,
+            plan,
+            id_field="source_event_id" if target == "service" else "event_id",
+            ws_url=ws_url,
+            settle_timeout_s=60.0,
+            on_progress=progress.phase(f"{target} {plan.rate_per_s:,.0f}/s{' burst' if burst else ''}"),
+        )
+    finally:
+        stop_reads.set()
+        probe = None if reads is None else await reads
     cores = meter.stop()
     at_s, latency = run.samples(plan, run.kafka, config.warmup_s)
     ws = run.samples(plan, run.websocket, config.warmup_s)[1] if run.websocket is not None else None
@@ -209,6 +219,9 @@ async def _latency_run(
         "trend_ms_per_s": trend_ms_per_s(at_s, latency),
         "windows": [asdict(w) for w in windows(at_s, latency, 5.0 if plan.seconds >= 20 else 1.0)],
         "cpu_cores": cores,
+        "call_reads": None
+        if probe is None
+        else {**asdict(summarize(probe.latencies_ms)), "statuses": probe.statuses, "errors": probe.errors},
     }
 
 
