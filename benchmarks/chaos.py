@@ -209,6 +209,7 @@ async def run_chaos(
         "CORESPOND_TOPIC_DECISIONS": f"chaos.decisions.{tag}",
         "CORESPOND_TOPIC_DLQ": f"chaos.dlq.{tag}",
         "CORESPOND_TOPIC_CHANGELOG": f"chaos.changelog.{tag}",
+        "CORESPOND_TOPIC_UNIT_VIEWS": f"chaos.units.{tag}",
     }
     env = {
         **os.environ,
@@ -216,6 +217,7 @@ async def run_chaos(
         "CORESPOND_KAFKA_BOOTSTRAP": bootstrap,
         "CORESPOND_CONSUMER_GROUP": f"chaos-{tag}",
         "CORESPOND_INSTANCE_ID": f"chaos-{tag}-1",
+        "CORESPOND_STATIC_MEMBERSHIP": "true",  # one member: a restart takes its partitions straight back
         "CORESPOND_TOPIC_PARTITIONS": "2",
         "CORESPOND_LOG_LEVEL": os.environ.get("CORESPOND_LOG_LEVEL", "WARNING"),
     }
