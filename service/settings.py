@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         "(Apache Kafka refuses less than its group.min.session.timeout.ms, 6000 by default).",
     )
     heartbeat_interval_ms: Annotated[int, Field(ge=100, le=100_000)] = Field(
-        default=1_000,
+        default=500,
         description="Consumer group heartbeat: the survivors learn of a dead member at their next "
         "heartbeat after its session timed out. At most a third of the session timeout.",
     )
