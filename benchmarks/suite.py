@@ -307,6 +307,7 @@ async def _create_topics(bootstrap: str, topics: PhaseTopics) -> None:
             topic_decisions=topics.outputs,
             topic_dlq=topics.dlq,
             topic_changelog=topics.changelog,
+            topic_unit_views=topics.units,
         )
     )
 

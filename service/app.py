@@ -32,8 +32,9 @@ class LifespanState(TypedDict):
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
         runtime = bootstrap(settings, clock)
+        app.state.runtime = runtime  # for the signal handler: a SIGTERM drains before HTTP closes
         await runtime.start()
         try:
             yield {"runtime": runtime, "auth": Authenticator(settings)}

@@ -1,5 +1,6 @@
-"""The `corespond` command line: `serve`, `schema`, `triage-eval`. Parses arguments, builds `Settings`,
-delegates. (The benchmark suite is not part of the service: `python -m benchmarks`, or `make bench`.)
+"""The `corespond` command line: `serve`, `broker`, `schema`, `triage-eval`. Parses arguments, builds
+`Settings`, delegates. (The benchmark suite is not part of the service: `python -m benchmarks`, or
+`make bench`.)
 """
 
 from __future__ import annotations
@@ -49,6 +50,41 @@ def _serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     asyncio.run(serve(settings, embedded_broker=args.embedded_broker, demo=args.demo))
+    return 0
+
+
+def _broker(args: argparse.Namespace) -> int:
+    """The embedded broker alone, in the foreground, until Ctrl-C or SIGTERM: several instances
+    (`corespond serve` with CORESPOND_KAFKA_BOOTSTRAP) can then share it."""
+    import signal  # noqa: PLC0415 - only this command needs it
+    import threading  # noqa: PLC0415
+
+    from service.broker import BrokerError, EmbeddedBroker  # noqa: PLC0415
+
+    logging.basicConfig(
+        level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    broker = EmbeddedBroker(port=args.port)
+    try:
+        broker.start()
+    except BrokerError as error:
+        print(f"corespond broker: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    try:
+        print(  # noqa: T201 - the operator's first line of output
+            f"corespond broker ready: {broker.bootstrap} (in memory: everything is lost when it stops)\n"
+            f"  export CORESPOND_KAFKA_BOOTSTRAP={broker.bootstrap}",
+            flush=True,
+        )
+        while not done.wait(0.5):
+            if not broker.running:
+                print("corespond broker: the broker exited", file=sys.stderr)  # noqa: T201
+                return 1
+    finally:
+        broker.stop()
     return 0
 
 
@@ -106,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1, CORESPOND_HOST)")
     serve.add_argument("--port", type=int, default=None, help="bind port (default 8000, CORESPOND_PORT)")
     serve.set_defaults(func=_serve)
+
+    broker = commands.add_parser(
+        "broker",
+        help="run the embedded Kafka-protocol broker (Tansu, in memory) alone, for several local instances",
+    )
+    broker.add_argument("--port", type=int, default=9092, help="loopback port to listen on (default 9092)")
+    broker.set_defaults(func=_broker)
 
     schema = commands.add_parser("schema", help="write the JSON Schemas of the contract")
     schema.add_argument("--out", default="schemas/json", help="directory to write to (default schemas/json)")

@@ -1,7 +1,9 @@
 """Running the service: the embedded broker (optional), the app under uvicorn, the demo feed (optional).
 
 Signals are handled here rather than by uvicorn, so that Ctrl-C and SIGTERM always end in the same
-orderly shutdown: stop the demo feed, drain the app (the consumer commits), then stop the broker.
+orderly shutdown: the consumer drains at once (finishes its batch, commits, leaves the group, so the
+other instances take its regions over while this one closes its connections), then the demo feed
+stops, the app shuts down, then the broker.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from service.app import create_app
 from service.broker import EmbeddedBroker
+from service.runtime import Runtime
 from service.settings import Settings
 
 __all__ = ["ManagedServer", "serve"]
@@ -42,9 +46,10 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
         if embedded_broker:
             broker = stack.enter_context(EmbeddedBroker())
             settings = settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+        app = create_app(settings)
         server = ManagedServer(
             uvicorn.Config(
-                create_app(settings),
+                app,
                 host=settings.host,
                 port=settings.port,
                 log_config=None,
@@ -54,7 +59,7 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, _request_exit, server, sig)
+            loop.add_signal_handler(sig, _request_exit, server, app, sig)
         loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
         serving = asyncio.create_task(server.serve())
         demo_task: asyncio.Task[None] | None = None
@@ -116,6 +121,9 @@ def _dump_tasks() -> None:
     sys.stderr.flush()
 
 
-def _request_exit(server: uvicorn.Server, sig: signal.Signals) -> None:
+def _request_exit(server: uvicorn.Server, app: FastAPI, sig: signal.Signals) -> None:
     log.info("received %s, shutting down", sig.name)
+    runtime: Runtime | None = getattr(app.state, "runtime", None)
+    if runtime is not None:
+        runtime.drain()
     server.should_exit = True

@@ -48,6 +48,7 @@ async def test_suicidal_call_posted_over_http_reaches_rest_websocket_and_kafka(
     assert decision["assignment"]["unit_id"] in units
     assert decision["triage"]["reasons"], "every decision explains itself"
     assert frame.pop("seq") > 0
+    assert frame.pop("cursor")
     assert frame == decision
 
     records = await read_topic(
