@@ -1,7 +1,9 @@
 """The consumer loop: fetch a micro-batch from cad.events, decide it, persist, publish, then commit.
 
 Per batch, in this order: apply + decide (off the event loop); write the regions' changelog records
-and wait for the broker; publish decisions and dead letters and wait; commit the input offsets. A
+and wait for the broker; publish decisions and dead letters and wait; commit the input offsets. The
+commit runs while the next batch is fetched and decided (commits stay in order, and a rebalance or a
+stop waits for the one in flight), so its round trip is not on the path of any decision. A
 crash at any point loses nothing: on restart the changelog brings the state back exactly as of the
 last durable record, the decisions of that last record are published again (duplicates of the same
 `(call_id, revision)`, never conflicts), and consumption resumes from the committed offset, where
@@ -104,6 +106,8 @@ class DecisionConsumer:
         """The state as it was when a rebalance found the broker without our topic (restarted empty)."""
         self._owned: set[int] = set()
         """Partitions whose state is restored here; records of any other partition are not processed."""
+        self._committing: asyncio.Task[None] | None = None
+        """The offset commit of the last batch, running while the next one is fetched and decided."""
         self.caught_up = False
         self._fetch_wait = FetchWaitTuner(
             settings.fetch_max_wait_ms, settings.fetch_max_wait_ceiling_ms, name="events consumer"
@@ -155,11 +159,15 @@ class DecisionConsumer:
                     async with self._batch_lock:
                         await self._handle(consumer, batch)
                     self._last_progress = time.monotonic()
+                if self._committing is not None and self._committing.done():
+                    await self._commits_done()  # raises a commit's failure here, in the loop
                 records_waiting = await self._watch(consumer)
                 self._fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=records_waiting)
         finally:
             self.caught_up = False
             self._consumer = None
+            with contextlib.suppress(KafkaError):
+                await self._commits_done()
             if self._stopping.is_set():
                 await self._leave_group(consumer)
             with contextlib.suppress(KafkaError):
@@ -215,6 +223,8 @@ class DecisionConsumer:
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
         lost = bool(revoked) and self._lost_log is None and await self._broker_lost_topic()
         async with self._batch_lock:
+            with contextlib.suppress(KafkaError):
+                await self._commits_done()  # the offsets of revoked partitions go in before they move
             if lost:
                 # The group rejoins a broker that restarted empty: only this memory holds the state.
                 log.error("the broker lost the events topic; keeping the state to re-seed it")
@@ -299,17 +309,37 @@ class DecisionConsumer:
         self._metrics.batch_size.observe(len(records))
         await self._changelog.write(outcome.state_records)
         await self._publish(outcome.decisions, outcome.unit_views, outcome.rejected)
+        durable_ms = time.time() * 1000.0
+        for record in records:
+            self._metrics.event_to_decision.observe(max(0.0, (durable_ms - record.timestamp_ms) / 1000.0))
+        self._count(outcome)
+        # The commit runs while the next batch is fetched and decided: its round trip is off the
+        # path of every decision. Commits stay in batch order (each waits for the one before).
         offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}  # type: ignore[attr-defined]
+        self._committing = asyncio.create_task(
+            self._commit_after(consumer, offsets, self._committing), name="corespond-commit"
+        )
+
+    async def _commit_after(
+        self,
+        consumer: AIOKafkaConsumer,
+        offsets: dict[TopicPartition, int],
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        if previous is not None:
+            await previous
         try:
             await consumer.commit(offsets)
         except CommitFailedError:
             # The group rebalanced under us: the new owner restores from the changelog, which already
             # covers these records, so nothing is decided twice.
             log.warning("offset commit failed after a rebalance; the changelog covers the batch")
-        durable_ms = time.time() * 1000.0
-        for record in records:
-            self._metrics.event_to_decision.observe(max(0.0, (durable_ms - record.timestamp_ms) / 1000.0))
-        self._count(outcome)
+
+    async def _commits_done(self) -> None:
+        """Wait for the commits in flight; raise the first failure (the loop restarts on it)."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            await committing
 
     async def _publish(
         self,
