@@ -49,6 +49,9 @@ __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
 
 log = logging.getLogger(__name__)
 
+SLOW_BATCH_S = 0.25
+"""A batch slower than this from decide to published is logged with where its time went."""
+
 
 class ConsumerStalled(KafkaError):  # type: ignore[misc]
     """Records are waiting but none arrived for too long (aiokafka #703 after a broker restart)."""
@@ -305,10 +308,21 @@ class DecisionConsumer:
         ]
         started = time.perf_counter()
         outcome = await asyncio.to_thread(self._host.process, records)
-        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        decided = time.perf_counter()
+        self._metrics.batch_seconds.observe(decided - started)
         self._metrics.batch_size.observe(len(records))
         await self._changelog.write(outcome.state_records)
+        persisted = time.perf_counter()
         await self._publish(outcome.decisions, outcome.unit_views, outcome.rejected)
+        published = time.perf_counter()
+        if published - started > SLOW_BATCH_S:
+            log.warning(
+                "slow batch of %d records: decide %.0f ms, changelog %.0f ms, publish %.0f ms",
+                len(records),
+                (decided - started) * 1000,
+                (persisted - decided) * 1000,
+                (published - persisted) * 1000,
+            )
         durable_ms = time.time() * 1000.0
         for record in records:
             self._metrics.event_to_decision.observe(max(0.0, (durable_ms - record.timestamp_ms) / 1000.0))
