@@ -11,10 +11,11 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  /** @param {string} base e.g. "" (same origin) or "https://corespond.example" */
-  constructor(base, token) {
+  /** @param {string} base e.g. "https://corespond.example"; region: one region only, or null for all */
+  constructor(base, token, region) {
     this.base = base.replace(/\/$/, "");
     this.token = token;
+    this.region = region ? `?region=${encodeURIComponent(region)}` : "";
   }
 
   async request(method, path, body) {
@@ -49,11 +50,11 @@ export class Api {
   }
 
   calls() {
-    return this.request("GET", "/calls");
+    return this.request("GET", `/calls${this.region}`);
   }
 
   units() {
-    return this.request("GET", "/units");
+    return this.request("GET", `/units${this.region}`);
   }
 
   ticket() {

@@ -9,6 +9,7 @@ const KEY = "corespond.token";
 const ATTRIBUTES = [
   "api-base",
   "ws-url",
+  "region",
   "received-thresholds",
   "queue-thresholds",
   "tile-url",

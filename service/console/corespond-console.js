@@ -5,6 +5,7 @@
 //   element.token = "<bearer token>";   // a property, never an attribute: it stays out of the DOM
 //
 // Attributes: api-base (default: this page's origin), ws-url (default: api-base's /ws/decisions),
+// region (one region's calls and units only; default: every region),
 // received-thresholds and queue-thresholds (JSON seconds by priority: {"1": [warn, danger]}),
 // tile-url and tile-attribution (a Leaflet basemap; default: plain SVG, offline), stale-location-s
 // (default 300), units-refresh-s (default 10), perf-probe (records frame timings for the benchmark).
@@ -151,7 +152,7 @@ export class CorespondConsole extends HTMLElement {
   }
 
   static get observedAttributes() {
-    return ["api-base", "ws-url", "received-thresholds", "queue-thresholds", "tile-url", "stale-location-s"];
+    return ["api-base", "ws-url", "region", "received-thresholds", "queue-thresholds", "tile-url", "stale-location-s"];
   }
 
   get token() {
@@ -181,8 +182,10 @@ export class CorespondConsole extends HTMLElement {
     if (this.isConnected && this.started) this.start();
   }
 
+  /** Put the keyboard focus on the queue, the cursor on its first row if it has none. */
   focusQueue() {
     this.ui.list.focus();
+    if (this.queue && !this.queue.selected()) this.queue.move(0);
   }
 
   /** Frame timings recorded since the last call (perf-probe attribute): arrival, applied, painted. */
@@ -208,6 +211,7 @@ export class CorespondConsole extends HTMLElement {
     return {
       apiBase: base,
       wsUrl: this.getAttribute("ws-url") || wsDefault.href,
+      region: this.getAttribute("region") || null,
       received: parseThresholds(this.getAttribute("received-thresholds"), DEFAULT_RECEIVED_THRESHOLDS),
       queued: parseThresholds(this.getAttribute("queue-thresholds"), DEFAULT_QUEUE_THRESHOLDS),
       tileUrl: this.getAttribute("tile-url"),
@@ -246,7 +250,7 @@ export class CorespondConsole extends HTMLElement {
     this.announcing = false;
     this.map = new SvgMap(this.ui.map, { reducedMotion: () => this.reducedMotionQuery.matches });
     if (config.tileUrl) this.loadTileMap(config, generation);
-    this.api = new Api(config.apiBase, this._token);
+    this.api = new Api(config.apiBase, this._token, config.region);
     try {
       this.mayAck = await this.api.mayAck();
     } catch (error) {
@@ -271,6 +275,7 @@ export class CorespondConsole extends HTMLElement {
     this.feed = new LiveFeed({
       api: this.api,
       wsUrl: config.wsUrl,
+      region: config.region,
       onFrame: (frame, arrival) => this.onFrame(frame, arrival),
       onResync: (why) => this.resync(why),
       onState: (state, detail) => this.onFeedState(state, detail),
@@ -593,14 +598,18 @@ export class CorespondConsole extends HTMLElement {
       if (answer.unitId) body.unit_id = answer.unitId;
     }
     const verb = { accept: "Accept", override: "Override", decline: "Decline" }[action];
+    // The next revision can arrive on the feed before the POST answers: expect it before sending.
+    this.awaiting.set(decision.call_id, { action, revision: decision.revision });
     this.queue.setAction(decision.call_id, "sending", `${verb}: sending…`);
     try {
       const receipt = await this.api.ack(decision.call_id, body);
-      this.queue.setAction(decision.call_id, "sent", `${verb} recorded; waiting for the service's decision…`);
-      this.awaiting.set(decision.call_id, { action, revision: decision.revision });
-      this.say(`${verb} for ${decision.call_id} recorded (offset ${receipt.offset}).`);
+      if (this.awaiting.has(decision.call_id)) {
+        this.queue.setAction(decision.call_id, "sent", `${verb} recorded; waiting for the service's decision…`);
+        this.say(`${verb} for ${decision.call_id} recorded (offset ${receipt.offset}).`);
+      }
       this.emitAck(decision.call_id, action, body, "recorded", { receipt });
     } catch (error) {
+      this.awaiting.delete(decision.call_id);
       const text = `${verb} refused: ${error.detail} (${error.code})`;
       this.queue.setAction(decision.call_id, "refused", text);
       this.say(`${decision.call_id}: ${text}`, "error");

@@ -12,8 +12,9 @@ const MAX_DELAY_MS = 15000;
 const FIRST_DELAY_MS = 500;
 
 export class LiveFeed {
-  constructor({ api, wsUrl, onFrame, onResync, onState }) {
+  constructor({ api, wsUrl, region, onFrame, onResync, onState }) {
     this.api = api;
+    this.region = region;
     this.wsUrl = wsUrl;
     this.onFrame = onFrame;
     this.onResync = onResync;
@@ -60,6 +61,7 @@ export class LiveFeed {
     if (this.stopped) return;
     const url = new URL(this.wsUrl);
     url.searchParams.set("ticket", ticket.ticket);
+    if (this.region) url.searchParams.set("region", this.region);
     if (this.position !== null) url.searchParams.set("after", String(this.position));
     const resumed = this.position !== null;
     const socket = new WebSocket(url);

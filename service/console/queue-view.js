@@ -207,7 +207,7 @@ export class QueueView {
     head.append(timers);
     const triage = node("div", "line triage");
     triage.append(parts.band, parts.response, parts.safety);
-    const outcome = node("div", "line outcome");
+    const outcome = node("div", "line plan");
     outcome.append(parts.recommendation, parts.action);
     el.append(head, triage, parts.reasons, outcome);
     el.addEventListener("click", () => this.select(decision.call_id));
@@ -247,7 +247,7 @@ export class QueueView {
     const stopped = assignment.fixed || (assignment.status === "none" && assignment.reason === "declined_by_dispatcher");
     if (stopped && entry.stoppedAt === null) entry.stoppedAt = Date.parse(decision.decided_at);
     if (!stopped) entry.stoppedAt = null;
-    if (entry.action && entry.action.state === "sent" && previous && decision.revision > previous.revision) {
+    if (entry.action && entry.action.state !== "refused" && previous && decision.revision > previous.revision) {
       entry.action = null;
     }
     this.renderRecommendation(entry);
