@@ -23,8 +23,8 @@ class QuietPolls(logging.Filter):
         # uvicorn.access records carry (client, method, path with query, http version, status).
         if not isinstance(args, tuple) or len(args) != 5:
             return True
-        _, method, path, _, status = args
-        return not (method == "GET" and str(path).split("?", 1)[0] in POLL_PATHS and status == 200)
+        _, method, path, _, _ = args
+        return not (method == "GET" and str(path).split("?", 1)[0] in POLL_PATHS)
 
 
 def quiet_polls() -> None:

@@ -83,7 +83,7 @@ const TEMPLATE = `
         <option value="all">All</option><option value="primary">Primary</option><option value="secondary">Secondary</option>
       </select></label>
     </div>
-    <div class="table-scroll">
+    <div class="table-scroll" tabindex="0" role="region" aria-label="Units table">
       <table class="units">
         <caption class="sr-only">Co-responder units</caption>
         <thead><tr><th scope="col">Unit</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Transports</th><th scope="col">Calls</th><th scope="col">Shift left</th><th scope="col">AVL</th></tr></thead>

@@ -179,8 +179,8 @@ export class SvgMap {
     }
     this.drawLink(decision);
     const [x, y] = this.project(decision.call.location);
-    const w = this.home[2] * 0.6;
-    const h = this.home[3] * 0.6;
+    const w = this.home[2] * 0.9;
+    const h = this.home[3] * 0.9;
     this.setView([x - w / 2, y - h / 2, w, h], true);
   }
 

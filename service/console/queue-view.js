@@ -285,7 +285,7 @@ export class QueueView {
       if (this.mayAck) text += " · Enter accept · o override · d decline";
     } else if (assignment.status === "queued") {
       state = "queued";
-      text = `⏸ Queued #${position ?? "?"}: ${queueReasonText(assignment.reason)}`;
+      text = `◇ Queued #${position ?? "?"}: ${queueReasonText(assignment.reason)}`;
       if (this.mayAck) text += " · o override · d decline";
     } else {
       state = assignment.reason === "declined_by_dispatcher" ? "declined" : "none";

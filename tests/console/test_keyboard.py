@@ -115,7 +115,10 @@ async def test_decline_needs_a_reason_and_escape_cancels(page: Page, console_ser
     region, call_id = next_id("region"), next_id("LPD-26")
     await post_events(
         console_service.base_url,
-        [unit_upsert(next_id("LCSO-CR"), region=region), call_created(call_id, region=region, occurred_at=now_iso())],
+        [
+            unit_upsert(next_id("LCSO-CR"), region=region),
+            call_created(call_id, region=region, occurred_at=now_iso()),
+        ],
     )
     await _decided(console_service, call_id)
     await open_console(page, console_service.base_url, attributes={"region": region})
@@ -166,7 +169,9 @@ async def test_the_cursor_moves_with_arrows_and_j_k(page: Page, console_service:
     await post_events(
         console_service.base_url,
         [unit_upsert(next_id("LCSO-CR"), region=region, capacity=3)]
-        + [call_created(c, region=region, priority=i + 1, occurred_at=now_iso()) for i, c in enumerate(calls)],
+        + [
+            call_created(c, region=region, priority=i + 1, occurred_at=now_iso()) for i, c in enumerate(calls)
+        ],
     )
     for call_id in calls:
         await _decided(console_service, call_id)

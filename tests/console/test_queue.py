@@ -28,7 +28,11 @@ async def test_a_call_posted_to_the_api_appears_in_the_queue_within_2_s(
     call_id = next_id("LPD-26")
     await post_events(
         console_service.base_url,
-        [call_created(call_id, region=region, narrative="SAYS HE WANTS TO KILL HIMSELF", occurred_at=now_iso())],
+        [
+            call_created(
+                call_id, region=region, narrative="SAYS HE WANTS TO KILL HIMSELF", occurred_at=now_iso()
+            )
+        ],
     )
     posted = time.monotonic()
     await row(page, call_id).wait_for(timeout=2000)
@@ -76,7 +80,7 @@ async def test_the_token_stays_in_the_fragment_and_never_reaches_the_server(
     page: Page, console_service: LiveService
 ) -> None:
     requests: list[Request] = []
-    page.on("request", lambda r: requests.append(r))
+    page.on("request", lambda r: requests.append(r))  # noqa: PLW0108 - Playwright cannot wrap a builtin
     await open_console(page, console_service.base_url, attributes={"region": next_id("region")})
     token = TOKENS[Role.DISPATCHER]
     assert "token" not in page.url, "the fragment is cleared from the address bar"
