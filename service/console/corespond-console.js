@@ -188,13 +188,21 @@ export class CorespondConsole extends HTMLElement {
     if (this.queue && !this.queue.selected()) this.queue.move(0);
   }
 
-  /** Frame timings recorded since the last call (perf-probe attribute): arrival, applied, painted. */
+  /**
+   * Frame timings recorded since the last call (perf-probe attribute), per frame: its seq, the
+   * message event's timeStamp, performance.now() once applied and at the next animation frame, and
+   * the applied time as epoch milliseconds (performance.timeOrigin + now) to match with the
+   * network's own receive time.
+   */
   takePerf() {
     if (!this.perf) return null;
     const n = Math.min(this.perf.count, PERF_SLOTS);
+    const origin = performance.timeOrigin;
     const out = {
+      seq: Array.from(this.perf.seq.subarray(0, n)),
       arrival: Array.from(this.perf.arrival.subarray(0, n)),
       applied: Array.from(this.perf.applied.subarray(0, n)),
+      appliedEpoch: Array.from(this.perf.applied.subarray(0, n), (t) => origin + t),
       painted: Array.from(this.perf.painted.subarray(0, n)),
       overflow: this.perf.count > PERF_SLOTS,
     };
@@ -235,7 +243,14 @@ export class CorespondConsole extends HTMLElement {
     this.settings = config;
     this.unitBoard.staleAfterS = config.staleAfterS;
     this.perf = this.hasAttribute("perf-probe")
-      ? { arrival: new Float64Array(PERF_SLOTS), applied: new Float64Array(PERF_SLOTS), painted: new Float64Array(PERF_SLOTS), count: 0, paintFrom: 0, paintPending: false }
+      ? {
+          seq: new Float64Array(PERF_SLOTS),
+          arrival: new Float64Array(PERF_SLOTS),
+          applied: new Float64Array(PERF_SLOTS),
+          painted: new Float64Array(PERF_SLOTS),
+          count: 0,
+          unpainted: [],
+        }
       : null;
     this.queue = new QueueView({
       list: this.ui.list,
@@ -333,21 +348,22 @@ export class CorespondConsole extends HTMLElement {
   onFrame(frame, arrival) {
     this.frames += 1;
     this.apply(frame, Date.now());
-    if (this.perf) this.record(arrival);
+    if (this.perf) this.record(frame.seq, arrival);
   }
 
-  record(arrival) {
+  record(seq, arrival) {
     const perf = this.perf;
     const slot = perf.count % PERF_SLOTS;
+    perf.seq[slot] = seq;
     perf.arrival[slot] = arrival;
     perf.applied[slot] = performance.now();
+    perf.painted[slot] = 0;
     perf.count += 1;
-    if (!perf.paintPending) {
-      perf.paintPending = true;
-      perf.paintFrom = perf.count - 1;
+    perf.unpainted.push(slot);
+    if (perf.unpainted.length === 1) {
       requestAnimationFrame((time) => {
-        for (let i = perf.paintFrom; i < perf.count; i += 1) perf.painted[i % PERF_SLOTS] = time;
-        perf.paintPending = false;
+        for (const waiting of perf.unpainted) perf.painted[waiting] = time;
+        perf.unpainted.length = 0;
       });
     }
   }

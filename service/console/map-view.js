@@ -50,10 +50,10 @@ export class SvgMap {
     }
     this.include(call.location);
     const [x, y] = this.project(call.location);
-    marker.setAttribute("cx", x);
-    marker.setAttribute("cy", y);
-    marker.dataset.band = decision.triage.band;
-    marker.dataset.recommended = decision.assignment.unit_id ?? "";
+    // Only what changed is written: an unchanged attribute write still repaints the map.
+    if (marker.getAttribute("cx") !== String(x)) marker.setAttribute("cx", x);
+    if (marker.getAttribute("cy") !== String(y)) marker.setAttribute("cy", y);
+    if (marker.dataset.band !== decision.triage.band) marker.dataset.band = decision.triage.band;
     if (this.selected === decision.call_id) this.drawLink(decision);
   }
 

@@ -24,6 +24,11 @@ function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
+/** Attributes are set only when they change: an unchanged write still invalidates style. */
+function setData(element, name, value) {
+  if (element.dataset[name] !== value) element.dataset[name] = value;
+}
+
 function rowDomId(callId) {
   return `call-${callId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
@@ -141,7 +146,7 @@ export class QueueView {
     for (const entry of this.entries) this.renderRecommendation(entry);
   }
 
-  /** Refresh every row's timers (once a second). */
+  /** Refresh every row's timers (once a second; off-screen rows are not laid out, see the CSS). */
   tick(nowMs) {
     for (const entry of this.entries) this.renderTimers(entry, nowMs);
   }
@@ -226,10 +231,11 @@ export class QueueView {
     setText(parts.priority, call ? `P${call.priority}` : "P?");
     setText(parts.agency, call ? call.agency : "");
     const band = decision.triage.band;
-    entry.el.dataset.band = band;
-    entry.el.toggleAttribute("data-gated", isGated(decision));
+    setData(entry.el, "band", band);
+    const gated = isGated(decision);
+    if (entry.el.hasAttribute("data-gated") !== gated) entry.el.toggleAttribute("data-gated", gated);
     setText(parts.band, `${band.toUpperCase()} ${decision.triage.score.toFixed(2)}`);
-    parts.band.dataset.band = band;
+    setData(parts.band, "band", band);
     setText(parts.response, RESPONSE_TEXT[decision.triage.response] ?? decision.triage.response);
     if (!previous || previous.triage.safety.join() !== decision.triage.safety.join()) {
       parts.safety.replaceChildren(
@@ -242,7 +248,11 @@ export class QueueView {
         }),
       );
     }
-    this.renderReasons(entry);
+    const reasons = decision.triage.reasons.map((r) => `${r.code}:${r.weight}:${r.evidence}`).join("|");
+    if (entry.reasons !== reasons) {
+      entry.reasons = reasons;
+      this.renderReasons(entry);
+    }
     const assignment = decision.assignment;
     const stopped = assignment.fixed || (assignment.status === "none" && assignment.reason === "declined_by_dispatcher");
     if (stopped && entry.stoppedAt === null) entry.stoppedAt = Date.parse(decision.decided_at);
@@ -291,20 +301,20 @@ export class QueueView {
       state = assignment.reason === "declined_by_dispatcher" ? "declined" : "none";
       text = `✖ Not routed: ${queueReasonText(assignment.reason)}`;
     }
-    target.dataset.state = state;
-    entry.el.dataset.assignment = state;
+    setData(target, "state", state);
+    setData(entry.el, "assignment", state);
     setText(target, text);
   }
 
   renderAction(entry) {
     const target = entry.parts.action;
     if (!entry.action) {
-      target.hidden = true;
+      if (!target.hidden) target.hidden = true;
       setText(target, "");
       return;
     }
-    target.hidden = false;
-    target.dataset.state = entry.action.state;
+    if (target.hidden) target.hidden = false;
+    setData(target, "state", entry.action.state);
     setText(target, entry.action.text);
   }
 
@@ -316,10 +326,10 @@ export class QueueView {
     const level = levelOf(received, priority, this.receivedThresholds);
     this.renderTimer(entry.parts.received, "received", received, level);
     if (!call.eligible_since) {
-      entry.parts.queued.hidden = true;
+      if (!entry.parts.queued.hidden) entry.parts.queued.hidden = true;
       return;
     }
-    entry.parts.queued.hidden = false;
+    if (entry.parts.queued.hidden) entry.parts.queued.hidden = false;
     const end = entry.stoppedAt ?? nowMs;
     const queued = (end - Date.parse(call.eligible_since)) / 1000;
     const queueLevel = entry.stoppedAt === null ? levelOf(queued, priority, this.queueThresholds) : "ok";
@@ -328,7 +338,7 @@ export class QueueView {
   }
 
   renderTimer(target, label, seconds, level) {
-    if (target.dataset.level !== level) target.dataset.level = level;
+    setData(target, "level", level);
     setText(target, `${LEVEL_MARK[level]}${label} ${formatElapsed(seconds)}${LEVEL_WORD[level]}`);
   }
 }
