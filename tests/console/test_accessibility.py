@@ -112,6 +112,15 @@ async def test_no_serious_or_critical_axe_violation_and_the_readme_screenshot(
     await open_console(page, console_service.base_url, attributes={"region": region})
     await expect(page.locator(".row")).to_have_count(5)
     await expect(page.locator(".units tbody tr")).to_have_count(4)
+    await expect(page.locator(".unit-counts")).to_have_text("4 units: 3 available, 0 busy, 1 unavailable")
+    await page.locator(".status-filter").select_option("unavailable")
+    await expect(page.locator(".units tbody tr:not([hidden])")).to_have_count(1)
+    await expect(page.locator(".units tbody tr:not([hidden])")).to_contain_text("Out of service")
+    await expect(page.locator(".unit-counts")).to_contain_text("(1 shown)")
+    await page.locator(".status-filter").select_option("all")
+    await page.locator(".model-filter").select_option("secondary")
+    await expect(page.locator(".units tbody tr:not([hidden])")).to_have_count(1)
+    await page.locator(".model-filter").select_option("all")
     assert await _serious(page) == []
 
     # Accept the first recommendation from the keyboard, then rest the cursor on the gated call.

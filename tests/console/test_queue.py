@@ -43,6 +43,15 @@ async def test_a_call_posted_to_the_api_appears_in_the_queue_within_2_s(
     await expect(target.locator(".band")).to_contain_text("HIGH")
     await expect(target.locator(".recommendation")).to_contain_text("Recommended")
     await expect(target.locator(".reasons")).to_contain_text("WANTS TO KILL HIMSELF")
+    await expect(page.locator(".announce")).to_contain_text(f"New call: {call_id} SUICIDAL")
+
+    gated = next_id("LPD-26")
+    await post_events(
+        console_service.base_url,
+        [call_created(gated, region=region, flags=("weapon",), occurred_at=now_iso())],
+    )
+    await expect(page.locator(".announce-alert")).to_contain_text(f"Safety-gated call: {gated}")
+    await expect(page.locator(".announce-alert")).to_contain_text("weapon reported")
 
 
 async def test_queue_holds_behavioral_calls_gated_first_then_priority_then_age(
@@ -139,3 +148,46 @@ async def test_an_observer_sees_substance_use_withheld_and_has_no_action_keys(
     await expect(page.locator(".outcome")).to_contain_text("Read-only")
     await expect(page.locator("dialog[open]")).to_have_count(0)
     assert acks == []
+
+
+async def test_rows_do_not_jump_under_the_cursor_when_calls_arrive_above_it(
+    page: Page, console_service: LiveService
+) -> None:
+    region = next_id("region")
+    calls = [next_id("LPD-26") for _ in range(14)]
+    await post_events(
+        console_service.base_url,
+        [unit_upsert(next_id("LCSO-CR"), region=region, capacity=1)]
+        + [
+            call_created(c, region=region, priority=3, occurred_at=_at(-100 + i)) for i, c in enumerate(calls)
+        ],
+    )
+    async with httpx.AsyncClient(base_url=console_service.base_url, headers=auth(Role.DISPATCHER)) as client:
+        await latest_decision(client, calls[-1])
+    await page.set_viewport_size({"width": 1400, "height": 700})
+    await open_console(page, console_service.base_url, attributes={"region": region})
+    await expect(page.locator(".row")).to_have_count(len(calls))
+    await page.locator("corespond-console").evaluate("element => element.focusQueue()")
+    for _ in range(6):
+        await page.keyboard.press("j")
+    cursor = page.locator('.row[aria-selected="true"]')
+    chosen = await cursor.get_attribute("data-call-id")
+    before = await cursor.bounding_box()
+    assert before is not None
+
+    urgent = [next_id("LPD-26") for _ in range(3)]
+    await post_events(
+        console_service.base_url,
+        [
+            call_created(c, region=region, priority=1, flags=("weapon",), occurred_at=now_iso())
+            for c in urgent
+        ],
+    )
+    for call_id in urgent:
+        await row(page, call_id).wait_for(state="attached")
+    order = await page.locator(".row").evaluate_all("rows => rows.map(r => r.dataset.callId)")
+    assert order.index(urgent[0]) < order.index(chosen), "the new gated calls sort above the cursor"
+    await expect(cursor).to_have_attribute("data-call-id", chosen or "")
+    after = await cursor.bounding_box()
+    assert after is not None
+    assert abs(after["y"] - before["y"]) <= 1, (before, after)
