@@ -361,7 +361,9 @@ export class CorespondConsole extends HTMLElement {
     perf.count += 1;
     perf.unpainted.push(slot);
     if (perf.unpainted.length === 1) {
-      requestAnimationFrame((time) => {
+      requestAnimationFrame(() => {
+        // now(), not the callback's argument: that is the frame's start, which can precede the apply.
+        const time = performance.now();
         for (const waiting of perf.unpainted) perf.painted[waiting] = time;
         perf.unpainted.length = 0;
       });
