@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit deploy-check schema bench bench-smoke bench-routing bench-routing-smoke chaos fuzz clean
+.PHONY: install run test lint typecheck unit deploy-check schema bench bench-smoke bench-routing bench-routing-smoke bench-console console-screenshot chaos fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ bench-routing: install
 
 bench-routing-smoke: install
 	$(BIN)/python -m benchmarks.routing_bench --smoke
+
+## bench-console: the console in chromium, 500 open calls, 50 events/s for 10 min (~12 min): benchmarks/results/console.md
+bench-console: install
+	$(BIN)/python -m benchmarks.console_bench
+
+## console-screenshot: run the console's screenshot test and write docs/console.png (the README's picture)
+console-screenshot: install
+	$(BIN)/pytest tests/console/test_accessibility.py -q --console-screenshot docs/console.png
 
 ## chaos: kill -9 the service 20 times under 500 events/s, then check the history (benchmarks/results/chaos.json)
 chaos: install

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import SecretStr, ValidationError
 
 from service.access import ApiKey, Role
+from service.access_log import quiet_polls
 from service.settings import Settings
 from triage.errors import RulebookError
 
@@ -38,18 +39,24 @@ def _serve(args: argparse.Namespace) -> int:
         # The simulated county's agencies (LPD, LCSO, EPPD) come with their own rule files.
         settings = settings.model_copy(update={"triage_agency_rules": demo_agency_rules()})
     triager_from(settings)  # a bad rule file stops the start here, before any broker or port is taken
+    console_tokens: dict[str, SecretStr] = {}
     if args.dev_tokens and not settings.api_keys:
         keys = tuple(ApiKey(role, SecretStr(secrets.token_urlsafe(24))) for role in Role)
         settings = settings.model_copy(update={"api_keys": keys})
         print("corespond dev tokens (this run only):", flush=True)  # noqa: T201 - for the operator
         for key in keys:
             print(f"  {key.role.value:<12} {key.token.get_secret_value()}", flush=True)  # noqa: T201
+        # Made for this run and printed anyway: the banner may show them in the console's links.
+        console_tokens = {k.role.value: k.token for k in keys if k.role in (Role.DISPATCHER, Role.OBSERVER)}
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    asyncio.run(serve(settings, embedded_broker=args.embedded_broker, demo=args.demo))
+    quiet_polls()
+    asyncio.run(
+        serve(settings, embedded_broker=args.embedded_broker, demo=args.demo, console_tokens=console_tokens)
+    )
     return 0
 
 

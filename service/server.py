@@ -14,12 +14,13 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from service.app import create_app
 from service.broker import EmbeddedBroker
@@ -41,7 +42,15 @@ class ManagedServer(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    embedded_broker: bool,
+    demo: bool,
+    console_tokens: Mapping[str, SecretStr] | None = None,
+) -> None:
+    """Run until SIGINT or SIGTERM. `console_tokens` (role -> token, dev tokens only) are put in the
+    console links the banner prints, in the URL fragment, which the browser never sends."""
     with contextlib.ExitStack() as stack:
         if embedded_broker:
             broker = stack.enter_context(EmbeddedBroker())
@@ -78,6 +87,8 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
                 f"broker {settings.kafka_bootstrap}",
                 flush=True,
             )
+            for line in _console_links(base, console_tokens or {}):
+                print(line, flush=True)  # noqa: T201 - the operator's way in
             if demo:
                 from service.demo import run_demo_feed  # noqa: PLC0415 - only the demo needs it
 
@@ -93,6 +104,16 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
             if not serving.done():
                 server.should_exit = True
                 await serving
+
+
+def _console_links(base: str, tokens: Mapping[str, SecretStr]) -> list[str]:
+    if not tokens:
+        return [f"  console  {base}/console  (paste a dispatcher or observer token)"]
+    labels = {"dispatcher": "console", "observer": "console, observer view (read-only)"}
+    return [
+        f"  {labels.get(role, role)}  {base}/console#token={token.get_secret_value()}"
+        for role, token in tokens.items()
+    ]
 
 
 async def _until_ready(port: int, serving: asyncio.Task[None], timeout_s: float = 60.0) -> bool:

@@ -156,3 +156,12 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--console-screenshot",
+        default=None,
+        metavar="PNG",
+        help="also write the console screenshot taken by tests/console to this path (docs/console.png)",
+    )
