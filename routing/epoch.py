@@ -97,7 +97,7 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tu
         off_duty = [u for u in state.units.values() if not _routable(u, now)]
         for call in pending:
             call.placement = _explain_off_duty(plan.placements.get(call.call_id), call, off_duty)
-        state.journal.calls.update(note_queue_reasons(pending, off_duty, now))
+        state.journal.calls.update(note_queue_reasons(pending, state.units.values(), now))
         method, optimal = plan.method, plan.optimal
     else:
         method, optimal = AssignmentMethod.MIN_COST_FLOW, True

@@ -18,7 +18,8 @@ Outcome, first rule that holds:
    police-only, or the score fell): no team may take it. `response` says which.
 4. the reason of the **last plan that queued the call** (`CallState.unserved_reason`, set by
    `note_queue_reasons` each epoch from the planner's queue reason, `routing.plan.QUEUE_REASONS`):
-   - `no_unit_in_jurisdiction` -> `out_of_jurisdiction`;
+   - `no_unit_in_jurisdiction` -> `out_of_jurisdiction` (`no_team_on_shift` when the region has no
+     team at all);
    - `eligible_units_too_far` -> `out_of_jurisdiction` (out of reach: no free team worth the drive);
    - `no_unit_on_duty` -> `no_team_on_shift`, or `all_teams_busy` when a team serving the agency is
      on shift but out of service or transporting;
@@ -39,7 +40,7 @@ was at the close (same travel model, jurisdictions, safety gates and preferences
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -69,25 +70,24 @@ LEDGER_REASON: Final[Mapping[str, UnservedReason]] = {
 assert set(LEDGER_REASON) == set(QUEUE_REASONS), "every queue reason maps to one ledger reason"
 
 
-def unserved_reason(queue_reason: str, agency: str, off_duty: Iterable[UnitState], now: datetime) -> str:
-    """The ledger reason of a plan that queued a call of `agency` for `queue_reason`.
-
-    `off_duty`: the units the planner was not offered (off shift, off duty, out of service,
-    transporting): one serving the agency and on shift, but not off duty, makes the team busy.
-    """
-    reason = LEDGER_REASON[queue_reason]
+def unserved_reason(queue_reason: str, agency: str, units: Collection[UnitState], now: datetime) -> str:
+    """The ledger reason of a plan that queued a call of `agency` for `queue_reason`, given the
+    region's `units`: with no unit on duty, one serving the agency that is on shift and not off duty
+    (out of service, transporting) makes the teams busy rather than absent."""
+    if queue_reason == "no_unit_in_jurisdiction" and not units:
+        return UnservedReason.NO_TEAM_ON_SHIFT.value
     if queue_reason == "no_unit_on_duty" and any(
         agency in unit.jurisdictions
         and unit.status is not UnitStatus.OFF_DUTY
         and unit.shift_start <= now < unit.shift_end
-        for unit in off_duty
+        for unit in units
     ):
         return UnservedReason.ALL_TEAMS_BUSY.value
-    return reason.value
+    return LEDGER_REASON[queue_reason].value
 
 
 def note_queue_reasons(
-    pending: Iterable[CallState], off_duty: Sequence[UnitState], now: datetime
+    pending: Iterable[CallState], units: Collection[UnitState], now: datetime
 ) -> list[str]:
     """After a plan: remember, for each call it covered, the ledger reason it would close with.
 
@@ -98,7 +98,7 @@ def note_queue_reasons(
         placement = call.placement
         reason = None
         if placement is not None and placement.unit_id is None and placement.reason is not None:
-            reason = unserved_reason(placement.reason, call.agency, off_duty, now)
+            reason = unserved_reason(placement.reason, call.agency, units, now)
         if reason != call.unserved_reason:
             call.unserved_reason = reason
             changed.append(call.call_id)
