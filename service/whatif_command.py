@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
+import importlib
 import os
 import sys
 import time
@@ -61,7 +61,7 @@ class _Options:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """The command; returns the exit code. Errors in input or options: message on stderr, code 2."""
-    missing = [m for m in EXTRA_MODULES if importlib.util.find_spec(m) is None]
+    missing = [m for m in EXTRA_MODULES if not _importable(m)]
     if missing:
         print(  # noqa: T201 - the operator must know what to install
             f"corespond whatif needs the optional 'whatif' extra (missing: {', '.join(missing)}): "
@@ -89,6 +89,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for path in written:
         print(path)  # noqa: T201
     return 0
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 def _options(args: argparse.Namespace) -> _Options:

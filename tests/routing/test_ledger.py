@@ -10,6 +10,7 @@ from routing.epoch import Policy, decide
 from routing.ledger import LEDGER_REASON
 from routing.plan import QUEUE_REASONS
 from routing.region import RegionState
+from routing.snapshot import Rebuilder, encode_parts, take_delta
 from schemas.decisions import Response
 from schemas.events import CadEvent
 from schemas.ledger import LedgerEntry, LedgerOutcome, UnservedReason
@@ -334,3 +335,22 @@ def test_decide_still_returns_only_decisions(cad: CadScript, region: RegionState
     decisions = decide(region, cad.at(2), cad.policy)
     assert [d.call_id for d in decisions] == ["C1"]
     assert [e.call_id for e in region.journal.ledger] == ["C1"]
+
+
+def test_a_record_carries_its_entries_for_publishing_again_after_a_restart(
+    cad: CadScript, region: RegionState
+) -> None:
+    cad.feed(region, cad.unit_upsert("LCSO-CR1"), cad.call_created("C1"), cad.call_created("C2"))
+    cad.decide(region, at=1)
+    take_delta(region)
+    cad.feed(region, cad.call_closed("C1", at=60), cad.call_closed("C2", at=60))
+    cad.decide(region, at=61)
+    written = list(region.journal.ledger)
+    record = take_delta(region)
+    assert record is not None
+    assert record.ledger == written
+    assert region.journal.ledger == [], "taken with the delta"
+    rebuilder = Rebuilder()
+    for raw in encode_parts(record, 2_000):
+        rebuilder.add(raw)
+    assert rebuilder.republish_ledger() == written
