@@ -30,7 +30,7 @@ from schemas.ledger import LedgerEntry
 from service.settings import Settings
 from whatif.calls import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, CallRowError, HistoricalCall, parse_row
 from whatif.replay import ReplayOptions, call_id_of, replay
-from whatif.report import render_json, render_markdown
+from whatif.report import render_json, render_markdown, scenario_key
 from whatif.roster import MODELS, Scenario, parse_shifts
 from whatif.summary import ScenarioSummary, resample_days, summarize
 from whatif.time_on_task import TimeOnTask, parse_time_on_task
@@ -223,7 +223,7 @@ def _run(
     source: str,
     policy: Policy,
     settings: Settings,
-) -> tuple[list[ScenarioSummary], dict[str, Any], dict[str, float]]:
+) -> tuple[list[ScenarioSummary], dict[str, Any], dict[str, tuple[float, float]]]:
     from tqdm import tqdm  # noqa: PLC0415 - optional extra, checked at the start
 
     agencies = {c.agency for c in calls}
@@ -236,7 +236,9 @@ def _run(
     base = _base(args, calls)
     replay_options = ReplayOptions(timezone=options.timezone, patience_s=options.patience_s)
     load_before = os.getloadavg()
-    summaries, timings, days = [], {}, 0
+    summaries: list[ScenarioSummary] = []
+    timings: dict[str, tuple[float, float]] = {}
+    days = 0
     resampled: np.ndarray[Any, np.dtype[np.int64]] | None = None
     mean_service_s = 0.0
     with tqdm(total=len(calls) * len(options.scenarios), unit="call", file=sys.stderr, smoothing=0.1) as bar:
@@ -249,7 +251,7 @@ def _run(
                 bar.update(arrived - done)
                 done = arrived
 
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = replay(
                 calls,
                 scenario.roster(base),
@@ -258,7 +260,10 @@ def _run(
                 options=replay_options,
                 progress=advance,
             )
-            timings[f"{scenario.model} x{scenario.teams}"] = time.perf_counter() - started
+            timings[scenario_key(scenario)] = (
+                time.perf_counter() - started,
+                time.process_time() - started_cpu,
+            )
             bar.update(len(calls) - done)
             if resampled is None:
                 resampled = resample_days(len(result.days), args.resamples, args.seed)
@@ -347,13 +352,17 @@ def _mean_service_s(
 
 
 def _write(
-    out: Path, summaries: Sequence[ScenarioSummary], inputs: dict[str, Any], timings: dict[str, float]
+    out: Path,
+    summaries: Sequence[ScenarioSummary],
+    inputs: dict[str, Any],
+    timings: dict[str, tuple[float, float]],
 ) -> list[Path]:
     from service.whatif_plot import plot_coverage  # noqa: PLC0415 - matplotlib is an optional extra
 
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path, png_path = out / "whatif.json", out / "whatif.md", out / "whatif.png"
-    json_path.write_bytes(orjson.dumps(render_json(summaries, inputs), option=orjson.OPT_INDENT_2) + b"\n")
+    report = render_json(summaries, inputs, timings)
+    json_path.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     md_path.write_text(render_markdown(summaries, inputs, timings), encoding="utf-8")
     plot_coverage(summaries, png_path, covered_wait_min=float(inputs["covered_wait_min"]))
     return [json_path, md_path, png_path]

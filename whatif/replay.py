@@ -91,12 +91,13 @@ def call_id_of(index: int) -> str:
 
 
 class _Kind(IntEnum):
-    """What a scheduled step does; ordered so that at one instant rosters come first and closes last."""
+    """What a scheduled step does; at one instant they run in this order (rosters first, a team
+    reaches a scene before it clears it, closes last)."""
 
     SHIFT = 0
-    CLEAR = 1
-    HOME = 2
-    ON_SCENE = 3
+    ON_SCENE = 1
+    CLEAR = 2
+    HOME = 3
     ARRIVE = 4
     PATIENCE = 5
     PATROL_CLOSE = 6

@@ -11,14 +11,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schemas.ledger import UnservedReason
+from whatif.roster import Scenario
 from whatif.summary import ScenarioSummary, paired_difference
 
-__all__ = ["render_json", "render_markdown"]
+__all__ = ["render_json", "render_markdown", "scenario_key"]
+
+Timings = Mapping[str, tuple[float, float]]
+"""Scenario key -> (wall, CPU) seconds of its replay."""
 
 
-def render_json(summaries: Sequence[ScenarioSummary], inputs: Mapping[str, Any]) -> dict[str, Any]:
+def render_json(
+    summaries: Sequence[ScenarioSummary], inputs: Mapping[str, Any], timings: Timings
+) -> dict[str, Any]:
     """`{"scenarios": [...], "inputs": {...}}`: each scenario has the issue's keys, then details."""
-    return {"scenarios": [s.as_json() for s in summaries], "inputs": dict(inputs)}
+    scenarios = []
+    for s in summaries:
+        wall, cpu = timings.get(scenario_key(s.scenario), (0.0, 0.0))
+        scenarios.append({**s.as_json(), "replay_wall_s": round(wall, 1), "replay_cpu_s": round(cpu, 1)})
+    return {"scenarios": scenarios, "inputs": dict(inputs)}
 
 
 def _pct(value: float) -> str:
@@ -29,9 +39,7 @@ def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60.0:.1f}"
 
 
-def render_markdown(
-    summaries: Sequence[ScenarioSummary], inputs: Mapping[str, Any], timings: Mapping[str, float]
-) -> str:
+def render_markdown(summaries: Sequence[ScenarioSummary], inputs: Mapping[str, Any], timings: Timings) -> str:
     """The report: inputs, one row per scenario, gains on common random numbers, unserved by hour."""
     wait = float(inputs["covered_wait_min"])
     lines = [
@@ -48,19 +56,20 @@ def render_markdown(
         "## Scenarios",
         "",
         "| model | teams | shifts | FTE | eligible | served | coverage [95% CI] | Erlang B | "
-        "wait p50 / p90 (min) | to scene p50 / p90 (min) | utilization | unserved by reason | replay (s) |",
+        "wait p50 / p90 (min) | to scene p50 / p90 (min) | utilization | unserved by reason | "
+        "replay wall / CPU (s) |",
         "|---|---:|---|---:|---:|---:|---|---:|---|---|---:|---|---:|",
     ]
     for s in summaries:
         reasons = ", ".join(f"{r}: {n}" for r, n in s.unserved_by_reason.items() if n) or "none"
-        key = _key(s)
+        wall, cpu = timings.get(scenario_key(s.scenario), (0.0, 0.0))
         lines.append(
             f"| {s.scenario.model} | {s.scenario.teams} | {','.join(x.label for x in s.scenario.shifts)} "
             f"| {s.fte:.2f} | {s.eligible:,} | {s.served:,} "
             f"| {_pct(s.coverage)} [{_pct(s.coverage_ci[0])}, {_pct(s.coverage_ci[1])}] "
             f"| {_pct(s.erlang_b_coverage)} | {_minutes(s.wait_p50_s)} / {_minutes(s.wait_p90_s)} "
             f"| {_minutes(s.scene_p50_s)} / {_minutes(s.scene_p90_s)} | {_pct(s.utilization)} "
-            f"| {reasons} | {timings.get(key, 0.0):.1f} |"
+            f"| {reasons} | {wall:.1f} / {cpu:.1f} |"
         )
     gains = _gains(summaries)
     if gains:
@@ -78,7 +87,7 @@ def render_markdown(
         "",
         "## Unserved calls by hour of eligibility (local time)",
         "",
-        "| hour | eligible | " + " | ".join(_key(s) for s in summaries) + " |",
+        "| hour | eligible | " + " | ".join(scenario_key(s.scenario) for s in summaries) + " |",
         "|---:|---:|" + "---:|" * len(summaries),
     ]
     for hour in range(24):
@@ -93,8 +102,9 @@ def render_markdown(
     return "\n".join(lines)
 
 
-def _key(summary: ScenarioSummary) -> str:
-    return f"{summary.scenario.model} x{summary.scenario.teams}"
+def scenario_key(scenario: Scenario) -> str:
+    """How a scenario is named in tables: `primary x2`."""
+    return f"{scenario.model} x{scenario.teams}"
 
 
 def _gains(summaries: Sequence[ScenarioSummary]) -> list[str]:

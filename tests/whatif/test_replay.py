@@ -147,3 +147,11 @@ def test_the_rostered_time_counts_the_shift_hours_of_every_day() -> None:
     assert result.days[0].isoformat() == "2020-06-01"
     assert len(result.days) == 3
     assert result.on_shift_s == {"CR-1A": 3 * 10 * 3600.0, "CR-2A": 3 * 10 * 3600.0}
+
+
+def test_a_call_done_the_moment_the_team_arrives_frees_the_team() -> None:
+    """Zero time on task: arrival and clear share an instant, and the team is free for the next call."""
+    calls = [call_at("2020-06-01 10:00"), call_at("2020-06-01 11:00")]
+    entries = _by_call(_replay(calls, minutes_on_task=0.0))
+    assert [entries[call_id_of(i)].outcome for i in (0, 1)] == [LedgerOutcome.SERVED] * 2
+    assert entries[call_id_of(1)].minutes_to_assignment == 0.0
