@@ -63,4 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--calls-per-day", type=float, default=None, help="synthetic only: calls a day (default 274)"
     )
+    parser.add_argument(
+        "--region",
+        default="whatif",
+        help="region id of the replay: selects its travel model in CORESPOND_TRAVEL_REGIONS (default whatif)",
+    )
     parser.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")

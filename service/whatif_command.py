@@ -28,6 +28,7 @@ from routing.epoch import Policy
 from routing.travel import TravelModel
 from schemas.ledger import LedgerEntry
 from service.settings import Settings
+from simulator.config import RUN_ID
 from whatif.calls import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, CallRowError, HistoricalCall, parse_row
 from whatif.replay import ReplayOptions, call_id_of, replay
 from whatif.report import render_json, render_markdown, scenario_key
@@ -99,6 +100,26 @@ def _importable(module: str) -> bool:
     return True
 
 
+def _check_numbers(args: argparse.Namespace) -> None:
+    """The numeric and naming options, each with its range."""
+    for name in ("covered_wait", "patience"):
+        value = getattr(args, name)
+        if not (np.isfinite(value) and value >= 0):
+            raise WhatifError(f"--{name.replace('_', '-')} must be minutes >= 0, got {value}")
+    if not (np.isfinite(args.relief_factor) and 1.0 <= args.relief_factor <= 10.0):
+        raise WhatifError(f"--relief-factor must be within 1..10, got {args.relief_factor}")
+    if args.resamples < 100:
+        raise WhatifError(f"--resamples must be at least 100, got {args.resamples}")
+    if args.synthetic is not None and not 1 <= args.synthetic <= 3660:
+        raise WhatifError(f"--synthetic needs 1 to 3660 days, got {args.synthetic}")
+    if not RUN_ID.match(args.region):
+        raise WhatifError(
+            f"--region must be 1-32 letters, digits or ._:- (it goes in ids), got {args.region!r}"
+        )
+    if args.calls_per_day is not None and args.synthetic is None:
+        raise WhatifError("--calls-per-day applies to --synthetic only")
+
+
 def _options(args: argparse.Namespace) -> _Options:
     try:
         teams = tuple(sorted({int(t) for t in str(args.teams).split(",") if t.strip()}))
@@ -127,18 +148,7 @@ def _options(args: argparse.Namespace) -> _Options:
         time_on_task = parse_time_on_task(args.time_on_task)
     except ValueError as error:
         raise WhatifError(f"--time-on-task: {error}") from None
-    for name in ("covered_wait", "patience"):
-        value = getattr(args, name)
-        if not (np.isfinite(value) and value >= 0):
-            raise WhatifError(f"--{name.replace('_', '-')} must be minutes >= 0, got {value}")
-    if not (np.isfinite(args.relief_factor) and 1.0 <= args.relief_factor <= 10.0):
-        raise WhatifError(f"--relief-factor must be within 1..10, got {args.relief_factor}")
-    if args.resamples < 100:
-        raise WhatifError(f"--resamples must be at least 100, got {args.resamples}")
-    if args.synthetic is not None and not 1 <= args.synthetic <= 3660:
-        raise WhatifError(f"--synthetic needs 1 to 3660 days, got {args.synthetic}")
-    if args.calls_per_day is not None and args.synthetic is None:
-        raise WhatifError("--calls-per-day applies to --synthetic only")
+    _check_numbers(args)
     scenarios = tuple(Scenario(t, m, shifts) for m in models for t in teams)
     return _Options(
         teams=teams,
@@ -234,7 +244,9 @@ def _run(
     except ValueError as error:
         raise WhatifError(str(error)) from None
     base = _base(args, calls)
-    replay_options = ReplayOptions(timezone=options.timezone, patience_s=options.patience_s)
+    replay_options = ReplayOptions(
+        timezone=options.timezone, patience_s=options.patience_s, region=args.region
+    )
     load_before = os.getloadavg()
     summaries: list[ScenarioSummary] = []
     timings: dict[str, tuple[float, float]] = {}
@@ -297,7 +309,7 @@ def _run(
         "base": f"{base[0]:.5f},{base[1]:.5f}",
         "mean_service_min": round(mean_service_s / 60.0, 1),
         "relief_factor": options.relief_factor,
-        "travel": repr(policy.travel),
+        "travel": repr(policy.travel_for(args.region)),
         "seed": args.seed,
         "bootstrap_resamples": args.resamples,
         "load_average": f"{load_before[0]:.2f} at start, {load_after[0]:.2f} at end (2 shared cores)",
@@ -326,6 +338,8 @@ def _command_line(args: argparse.Namespace) -> str:
         parts.append(f"--base {args.base}")
     if args.calls_per_day is not None:
         parts.append(f"--calls-per-day {args.calls_per_day:g}")
+    if args.region != "whatif":
+        parts.append(f"--region {args.region}")
     return " ".join(parts)
 
 

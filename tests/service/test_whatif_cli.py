@@ -106,6 +106,8 @@ def test_a_synthetic_county_runs_each_model(tmp_path: Path) -> None:
         (None, HEADER, ["--time-on-task", "gamma:3"], "--time-on-task"),
         (None, HEADER, ["--base", "north"], "--base must be LAT,LON"),
         (None, HEADER, ["--calls-per-day", "10"], "--calls-per-day applies to --synthetic only"),
+        (None, HEADER, ["--patience", "-5"], "--patience must be minutes >= 0"),
+        (None, HEADER, ["--region", "two words"], "--region must be 1-32 letters"),
         (
             ["2020-06-01T10:00:00-06:00,SUICIDAL,2,,40.4,-105.07,LPD,,"],
             HEADER,
