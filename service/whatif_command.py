@@ -378,5 +378,5 @@ def _write(
     report = render_json(summaries, inputs, timings)
     json_path.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     md_path.write_text(render_markdown(summaries, inputs, timings), encoding="utf-8")
-    plot_coverage(summaries, png_path, covered_wait_min=float(inputs["covered_wait_min"]))
+    plot_coverage(report["scenarios"], png_path, covered_wait_min=float(inputs["covered_wait_min"]))
     return [json_path, md_path, png_path]

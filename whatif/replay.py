@@ -320,6 +320,7 @@ class _Replay:
                 apply_event(self.state, event)
             self.events += len(self.pending)
             self.pending.clear()
+            self.loud = False
         self.entries.extend(self.state.journal.ledger)
         self.state.journal.clear()
 
