@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,broker]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,broker,whatif]'
 	touch $(STAMP)
 
 ## install: create .venv (if missing) and install the service with its dev tools

@@ -3,6 +3,11 @@
 `decide(state, now, policy)` runs after a micro-batch of events has been applied. It publishes a new
 revision of a call's decision only when something material changed (triage, recommended unit, queue
 or fixed status, closure); ETA drift, alternatives and queue position alone refresh nothing.
+
+The epoch also writes the unserved-call ledger (`routing.ledger`): after each plan it notes the
+ledger reason of every call the plan queued, and each eligible call that closes gets its one entry,
+appended to `state.journal.ledger` beside its closed decision. The caller reads the entries there
+before it clears the journal (`routing.snapshot.take_delta` carries them into the persisted record).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 import orjson
 
 from routing.assignment import assign_units
+from routing.ledger import ledger_entries, note_queue_reasons
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.region import TIED_STATUSES, CallState, PublishedDecision, RegionState, UnitState
 from routing.travel import HaversineTravel, TravelModel
@@ -91,12 +97,14 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tu
         off_duty = [u for u in state.units.values() if not _routable(u, now)]
         for call in pending:
             call.placement = _explain_off_duty(plan.placements.get(call.call_id), call, off_duty)
+        state.journal.calls.update(note_queue_reasons(pending, state.units.values(), now))
         method, optimal = plan.method, plan.optimal
     else:
         method, optimal = AssignmentMethod.MIN_COST_FLOW, True
     candidates = set(state.touched)
     candidates.update(c.call_id for c in pending)
     decisions: list[tuple[Decision, bytes]] = []
+    closing: list[CallState] = []
     for call_id in sorted(candidates):
         call = state.calls.get(call_id)
         if call is None or not call.created or call.triage is None:
@@ -111,7 +119,11 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tu
             decisions.append((decision, encoded))
             state.journal.decided.append(call_id)
         if call.closed:
+            closing.append(call)
             state.forget_closed(call_id)
+    if closing:
+        entries = ledger_entries(state.region, closing, state.units, travel, policy.options)
+        state.journal.ledger.extend(entries)
     state.journal.calls.update(state.touched)
     state.journal.calls.update(state.journal.decided)
     state.touched.clear()

@@ -7,6 +7,12 @@
 - a call.updated that arrives before its call.created opens a stub that the create completes;
 - a closed call stays closed: later updates for it are ignored.
 Decisions are not made here but in `routing.epoch.decide`, once per micro-batch.
+
+For the unserved-call ledger (`routing.ledger`) a call also remembers, in CAD time, the unit that
+serves it: `assigned_unit`/`assigned_at` are set when a unit is tied to the call (CAD status or
+dispatcher ack) and cleared when that unit leaves before reaching the scene (diverted, cancelled,
+declined); `arrived_at` is set when it reaches the scene, after which the call counts as served
+whatever happens next; `closed_at` is the close's time.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from schemas.events import (
     UnitStatusChanged,
     UnitUpserted,
 )
+from schemas.ledger import LedgerEntry
 from schemas.units import ResponseModel, UnitRoster, UnitStatus
 from triage.facts import CallFacts, TriageResult
 
@@ -117,6 +124,16 @@ class CallState:
     triage: TriageResult | None = None
     placement: Placement | None = None
     published: PublishedDecision | None = None
+    assigned_unit: str | None = None
+    """The unit serving the call for the ledger: tied to it and not gone before reaching the scene."""
+    assigned_at: datetime | None = None
+    """CAD time `assigned_unit` was tied to the call."""
+    arrived_at: datetime | None = None
+    """CAD time `assigned_unit` reached the scene (on scene or transporting for this call)."""
+    closed_at: datetime | None = None
+    unserved_reason: str | None = None
+    """The ledger reason (`schemas.ledger.UnservedReason`) of the latest plan that queued the call;
+    None while a unit is recommended or before any plan (set by the epoch, see `routing.ledger`)."""
 
     def facts(self) -> CallFacts:
         text = self.narrative
@@ -181,6 +198,9 @@ class Journal:
     """Calls that got a new decision revision (re-published after a crash, as duplicates at worst)."""
     forgotten: dict[str, CallState] = field(default_factory=dict)
     """Closed calls dropped from the live state, with their last state (and final decision)."""
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    """Ledger entries of calls that closed, in the order the epochs wrote them: persisted with the
+    state (`routing.snapshot`), read by whoever publishes them before the journal is cleared."""
 
     def clear(self) -> None:
         self.calls.clear()
@@ -188,6 +208,7 @@ class Journal:
         self.event_ids.clear()
         self.decided.clear()
         self.forgotten.clear()
+        self.ledger.clear()
 
 
 @dataclass(slots=True)
@@ -329,7 +350,8 @@ def _tie_early_dispatch(state: RegionState, call: CallState) -> None:
     if unit is not None and unit.status in TIED_STATUSES and unit.status_call_id == call.call_id:
         if call.closed:
             return
-        _tie(state, call, unit)
+        _tie(state, call, unit, unit.status_since)
+        _note_arrival(state, call, unit, unit.status_since)
 
 
 def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id: str) -> Applied:
@@ -354,6 +376,7 @@ def _call_closed(state: RegionState, event: CallClosed) -> Applied:
     if call is None or call.closed:
         return Applied.STALE
     call.closed, call.disposition = True, str(event.call.disposition)
+    call.closed_at = event.occurred_at
     call.last_event_id = event.event_id
     _release(state, call)
     state.touched.add(call.call_id)
@@ -373,13 +396,17 @@ def _release(state: RegionState, call: CallState) -> None:
             _unit_changed(state, unit)
         call.fixed_unit = None
         state.roster_changed = True
+        if not call.closed and call.arrived_at is None:
+            call.assigned_unit = call.assigned_at = None  # it left before reaching the scene
 
 
-def _tie(state: RegionState, call: CallState, unit: UnitState) -> None:
+def _tie(state: RegionState, call: CallState, unit: UnitState, at: datetime) -> None:
     if call.fixed_unit == unit.unit_id:
         return
     _release(state, call)
     call.fixed_unit = unit.unit_id
+    if call.arrived_at is None:
+        call.assigned_unit, call.assigned_at = unit.unit_id, at
     unit.calls.add(call.call_id)
     state.touched.add(call.call_id)
     _unit_changed(state, unit)
@@ -449,7 +476,8 @@ def _set_status(
     if status in TIED_STATUSES and call_id is not None:
         call = state.calls.get(call_id)
         if call is not None and call.created and not call.closed:
-            _tie(state, call, unit)
+            _tie(state, call, unit, at)
+            _note_arrival(state, call, unit, at)
         elif call is None or not call.created:
             state.early_ties[call_id] = unit.unit_id
             while len(state.early_ties) > state.stub_memory:
@@ -460,6 +488,12 @@ def _set_status(
             state.touched.add(held)
     _unit_changed(state, unit)
     return True
+
+
+def _note_arrival(state: RegionState, call: CallState, unit: UnitState, at: datetime) -> None:
+    if unit.status in _AT_SCENE and call.arrived_at is None and call.assigned_unit == unit.unit_id:
+        call.arrived_at = at
+        state.journal.calls.add(call.call_id)  # no new decision, but a change to persist
 
 
 def _served(state: RegionState, call_id: str, unit: UnitState) -> None:
@@ -510,5 +544,5 @@ def _call_acknowledged(state: RegionState, event: CallAcknowledged) -> Applied:
         call.declined = True
     else:
         call.declined = False
-        _tie(state, call, state.units[unit_id])
+        _tie(state, call, state.units[unit_id], event.occurred_at)
     return Applied.APPLIED

@@ -6,7 +6,10 @@ applied, and which calls got a new decision. A call's placement is saved with ea
 between decisions only its ETA, alternatives and queue position drift, and the next epoch recomputes
 those before any use, so they are not worth a record each. A full snapshot carries everything.
 Replaying the latest full snapshot and the deltas after it, in order, rebuilds exactly the state
-that produced them; entity records are whole, so applying one twice changes nothing.
+that produced them; entity records are whole, so applying one twice changes nothing. A record also
+carries the ledger entries its batch wrote (`routing.ledger`): those of the last complete record are
+handed back for publishing again after a restart, like its decisions (the same entry per call, never
+a different one, since a close applied again to the restored state is stale).
 
 A record larger than the broker takes is written in parts. Entities come first and ids last, so an
 event id is never persisted before the state it produced: a crash between parts leaves, at worst,
@@ -27,11 +30,12 @@ from pydantic import TypeAdapter
 
 from routing.region import CallState, RegionState, UnitState, reindex
 from schemas.decisions import Decision
+from schemas.ledger import LedgerEntry
 
 __all__ = ["Rebuilder", "RegionRecord", "encode_parts", "take_delta", "take_snapshot"]
 
 FORMAT_VERSION = 1
-_ENTITY_FIELDS = ("calls", "forgotten", "units")
+_ENTITY_FIELDS = ("calls", "forgotten", "units", "ledger")
 _ID_FIELDS = ("closed_ids", "event_ids")
 
 
@@ -51,6 +55,8 @@ class RegionRecord:
     """Calls whose decision changed in the batch this record closes (last part only)."""
     closed_ids: list[str] = field(default_factory=list)
     """Snapshot only: the remembered closed calls, oldest first."""
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    """Ledger entries written by the batch this record closes (of calls it closed)."""
     part: int = 1
     parts: int = 1
     version: int = FORMAT_VERSION
@@ -61,6 +67,7 @@ _ITEM: dict[str, TypeAdapter[Any]] = {
     "calls": TypeAdapter(CallState),
     "forgotten": TypeAdapter(CallState),
     "units": TypeAdapter(UnitState),
+    "ledger": TypeAdapter(LedgerEntry),
     "closed_ids": TypeAdapter(str),
     "event_ids": TypeAdapter(str),
 }
@@ -69,7 +76,7 @@ _ITEM: dict[str, TypeAdapter[Any]] = {
 def take_delta(state: RegionState) -> RegionRecord | None:
     """What changed since the last delta, or None when nothing did; resets the journal."""
     journal = state.journal
-    if not (journal.calls or journal.units or journal.event_ids or journal.forgotten):
+    if not (journal.calls or journal.units or journal.event_ids or journal.forgotten or journal.ledger):
         return None
     record = RegionRecord(
         kind="delta",
@@ -79,6 +86,7 @@ def take_delta(state: RegionState) -> RegionRecord | None:
         forgotten=[journal.forgotten[c] for c in sorted(journal.forgotten)],
         event_ids=list(journal.event_ids),
         decided=sorted(set(journal.decided)),
+        ledger=list(journal.ledger),
     )
     journal.clear()
     return record
@@ -96,6 +104,7 @@ def take_snapshot(state: RegionState) -> RegionRecord:
         event_ids=list(state.seen),
         decided=sorted(set(journal.decided)),
         closed_ids=list(state.closed_ids),
+        ledger=list(journal.ledger),
     )
     journal.clear()
     return record
@@ -132,6 +141,7 @@ def encode_parts(record: RegionRecord, max_bytes: int) -> list[bytes]:
                 forgotten=lists.get("forgotten", []),
                 event_ids=lists.get("event_ids", []),
                 closed_ids=lists.get("closed_ids", []),
+                ledger=lists.get("ledger", []),
                 decided=record.decided if n == last else [],
                 part=n,
                 parts=last,
@@ -148,7 +158,9 @@ class Rebuilder:
         self.states: dict[str, RegionState] = {}
         self._staged: dict[str, list[RegionRecord]] = {}
         self._batch_forgotten: dict[str, dict[str, CallState]] = {}
+        self._batch_ledger: dict[str, list[LedgerEntry]] = {}
         self._last_decided: dict[str, list[Decision]] = {}
+        self._last_ledger: dict[str, list[LedgerEntry]] = {}
 
     def add(self, raw: bytes) -> None:
         record = _RECORD.validate_json(raw)
@@ -167,6 +179,10 @@ class Rebuilder:
         """The decisions of each region's last complete record, by region then call id."""
         return [d for region in sorted(self._last_decided) for d in self._last_decided[region]]
 
+    def republish_ledger(self) -> list[LedgerEntry]:
+        """The ledger entries of each region's last complete record, by region, in written order."""
+        return [e for region in sorted(self._last_ledger) for e in self._last_ledger[region]]
+
     def _add_snapshot_part(self, record: RegionRecord) -> None:
         staged = self._staged.setdefault(record.region, [])
         if record.part == 1:
@@ -177,6 +193,7 @@ class Rebuilder:
         if record.part == record.parts:
             self.states.pop(record.region, None)
             self._batch_forgotten.pop(record.region, None)
+            self._batch_ledger.pop(record.region, None)
             for part in staged:
                 self._apply(part)
             staged.clear()
@@ -200,11 +217,15 @@ class Rebuilder:
             if record.kind == "delta" and call.call_id not in state.closed_lookup:
                 state.calls[call.call_id] = call
                 state.forget_closed(call.call_id)
+        ledger = self._batch_ledger.setdefault(record.region, [])
+        ledger.extend(record.ledger)
         _remember(state.seen, record.event_ids, state.dedupe_window)
         state.journal.clear()
         if record.part == record.parts:
             self._last_decided[record.region] = _decisions(state, forgotten, record.decided)
+            self._last_ledger[record.region] = list(ledger)
             forgotten.clear()
+            ledger.clear()
 
 
 def _decisions(

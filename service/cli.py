@@ -1,6 +1,6 @@
-"""The `corespond` command line: `serve`, `broker`, `schema`, `triage-eval`. Parses arguments, builds
-`Settings`, delegates. (The benchmark suite is not part of the service: `python -m benchmarks`, or
-`make bench`.)
+"""The `corespond` command line: `serve`, `broker`, `schema`, `triage-eval`, `whatif`. Parses arguments,
+builds `Settings`, delegates. (The benchmark suite is not part of the service: `python -m benchmarks`,
+or `make bench`.)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic import SecretStr, ValidationError
 from service.access import ApiKey, Role
 from service.access_log import quiet_polls
 from service.settings import Settings
+from service.whatif_arguments import add_arguments
 from triage.errors import RulebookError
 
 __all__ = ["main"]
@@ -128,6 +129,12 @@ def _triage_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whatif(args: argparse.Namespace) -> int:
+    from service.whatif_command import run  # noqa: PLC0415 - only this command needs it
+
+    return run(args, _settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corespond", description="Triage and routing of CAD calls to behavioral-health co-responders."
@@ -178,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", default=None, metavar="OUT", help="also write the metrics as JSON to OUT"
     )
     evaluation.set_defaults(func=_triage_eval)
+
+    whatif = commands.add_parser(
+        "whatif",
+        help="replay a call history through the core under roster scenarios: coverage, waits, unserved",
+        description="Replays calls (a CSV or a synthetic county) through the same triage and assignment "
+        "code with a simulated clock, dispatcher and teams; writes whatif.json, whatif.md and whatif.png.",
+    )
+    add_arguments(whatif)
+    whatif.set_defaults(func=_whatif)
 
     return parser
 
