@@ -154,11 +154,11 @@ def measure_live_state(
             clock.offset_s = chunk[-1].at_s
             outcome = host.process(records)
             before = tracemalloc.get_traced_memory()[0]
-            for _, raw in outcome.decisions:
-                store.put(StoredDecision.parse(raw))
+            for decided in outcome.decisions:
+                store.put(StoredDecision.parse(decided.encoded))
             after_store = tracemalloc.get_traced_memory()[0]
-            for n, (decision, raw) in enumerate(outcome.decisions):
-                hub.publish(decision.region, 0, offset + n, raw)
+            for n, decided in enumerate(outcome.decisions):
+                hub.publish(decided.region, 0, offset + n, decided.encoded)
             store_grown += after_store - before
             hub_grown += tracemalloc.get_traced_memory()[0] - after_store
             # Free this batch's decisions here, not when the next batch rebinds the name inside a

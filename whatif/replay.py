@@ -2,7 +2,7 @@
 
 Everything the service does to an event happens here too, without Kafka: each call becomes a
 contract `call.created` event, is applied by `routing.region.apply_event`, triaged and planned by
-`routing.epoch.decide` (OR-Tools, the live policy), and ends as the ledger entry the core writes when
+`routing.epoch.decide_encoded` (OR-Tools, the live policy), and ends as the ledger entry the core writes when
 it closes (`routing.ledger`). Around the core, a discrete-event simulation plays the world:
 - **teams** (`whatif.roster`): rostered by `unit.upsert` at each shift start (with their status and
   call, as a CAD re-roster would), dispatched, on scene, clear; they drive by the policy's travel
@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from routing.epoch import Policy, decide
+from routing.epoch import Policy, decide_encoded
 from routing.region import RegionState, apply_event
 from schemas.calls import CallClosure, Disposition, NewCall
 from schemas.decisions import AssignmentStatus
@@ -300,7 +300,7 @@ class _Replay:
         self.events += len(self.pending)
         self.pending.clear()
         self.loud = False
-        decisions = decide(self.state, at, self.policy)
+        decisions = decide_encoded(self.state, at, self.policy)
         self.epochs += 1
         self.decisions += len(decisions)
         for index in arrivals:
@@ -309,12 +309,11 @@ class _Replay:
                 self.eligible.add(index)
                 self.waiting.add(index)
                 self.schedule(t + self.options.patience_s, _Kind.PATIENCE, index)
-        for decision in decisions:
-            assignment = decision.assignment
-            if assignment.status is not AssignmentStatus.RECOMMENDED or assignment.fixed:
+        for decided in decisions:
+            if decided.status is not AssignmentStatus.RECOMMENDED or decided.fixed:
                 continue
-            assert assignment.unit_id is not None
-            self.dispatch(self.team_index[assignment.unit_id], int(decision.call_id[1:]), t, at)
+            assert decided.unit_id is not None
+            self.dispatch(self.team_index[decided.unit_id], int(decided.call_id[1:]), t, at)
         if self.pending:  # the dispatches: applied now, decided with the next instant's events
             for event in self.pending:
                 apply_event(self.state, event)

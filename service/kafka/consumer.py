@@ -34,8 +34,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.protocol.group import LeaveGroupRequest
 
-from schemas.decisions import Decision
-from service.codec import encode_decision
+from routing.decided import DecidedCall
 from service.kafka.changelog import ChangelogWriter, restore_partition
 from service.kafka.fetch_wait import FetchWaitTuner, position_now
 from service.kafka.publisher import Publisher
@@ -282,7 +281,7 @@ class DecisionConsumer:
             # The last batch before a crash may have reached the changelog and not the topics the
             # read side is built from: its decisions and every unit view go out again (duplicates
             # at worst; the read side keeps the newest revision and the last view).
-            await self._publish([(d, encode_decision(d)) for d in restored.republish], units, [])
+            await self._publish([DecidedCall.of(d) for d in restored.republish], units, [])
         log.info(
             "partition %d: %d regions restored from %d changelog records in %.2fs, %d decisions re-published",
             partition,
@@ -357,14 +356,14 @@ class DecisionConsumer:
 
     async def _publish(
         self,
-        encoded: list[tuple[Decision, bytes]],
+        decided: list[DecidedCall],
         units: Sequence[UnitView],
         rejected: Sequence[RejectedRecord],
     ) -> None:
-        await self._publisher.publish(encoded, units, rejected)
-        self._metrics.decisions.inc(len(encoded))
-        for decision, _ in encoded:
-            self._metrics.decisions_by_method.labels(decision.assignment.method.value).inc()
+        await self._publisher.publish(decided, units, rejected)
+        self._metrics.decisions.inc(len(decided))
+        for decision in decided:
+            self._metrics.decisions_by_method.labels(decision.method.value).inc()
 
     def _count(self, outcome: BatchOutcome) -> None:
         for name, count in outcome.outcomes.items():

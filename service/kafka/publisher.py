@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from schemas.decisions import Decision
+from routing.decided import DecidedCall
 from service.kafka.batches import BatchSender
 from service.records import RejectedRecord
 from service.settings import Settings
@@ -67,7 +67,7 @@ class Publisher:
 
     async def publish(
         self,
-        decisions: Sequence[tuple[Decision, bytes]],
+        decisions: Sequence[DecidedCall],
         units: Sequence[UnitView],
         rejected: Sequence[RejectedRecord],
     ) -> None:
@@ -76,7 +76,7 @@ class Publisher:
         if decisions:
             pending.extend(
                 await self._batches.send_keyed(
-                    self._decisions, ((d.call_id.encode(), encoded) for d, encoded in decisions)
+                    self._decisions, ((d.call_id.encode(), d.encoded) for d in decisions)
                 )
             )
         if units:
