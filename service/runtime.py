@@ -133,9 +133,11 @@ class Runtime:
                     self._producer_started = True
                 await self.consumer.run()
             except BrokerLostLog as lost:
-                # Only our memory holds the state now: it goes back before consuming again.
+                # Only our memory holds the state now: it goes back before consuming again. The read
+                # side starts its topics over too: offsets of the new log say nothing of the old one.
                 self.metrics.consumer_restarts.inc()
                 reseed = lost.snapshots
+                self.tail.start_over()
             except (KafkaError, OSError, TimeoutError, TopicLayoutError) as error:
                 self.metrics.consumer_restarts.inc()
                 log.warning("pipeline failed (%r); restarting in %.1fs", error, backoff)

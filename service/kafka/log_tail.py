@@ -7,7 +7,9 @@ beginning of a compacted topic; for the decisions topic, the first record of the
 partition's order. It is caught up once every partition has been read to the end it had when the
 tail started; `/ready` waits for that. After a failure `run()` raises and is started again by the
 runtime, resuming where it stopped (a partition that went back, because the broker lost its log, is
-read again from its beginning).
+read again from its beginning). When the write side finds that the broker lost its log, the runtime
+calls `start_over()`: every topic is read again from the new log's start, since the new log grows
+back over offsets the tail had already read in the old one.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class LogTail:
         self._targets: dict[TopicPartition, int] = {}
         """Each partition's end when this run started: caught up once every position reaches it."""
         self.caught_up = False
+        self._start_over = False
         self._fetch_wait = FetchWaitTuner(
             settings.fetch_max_wait_ms, settings.fetch_max_wait_ceiling_ms, name="read side"
         )
@@ -64,6 +67,10 @@ class LogTail:
             await self._assign(consumer)
             self._fetch_wait.restart()
             while True:
+                if self._start_over:
+                    self._start_over = False
+                    self._positions.clear()
+                    await self._assign(consumer)
                 batch = await consumer.getmany(timeout_ms=200, max_records=5000)
                 now_ms = time.time() * 1000.0
                 for tp, messages in batch.items():
@@ -77,6 +84,13 @@ class LogTail:
         finally:
             self.caught_up = False
             await consumer.stop()
+
+    def start_over(self) -> None:
+        """The broker lost its log (it came back without our topics): read every topic from its new
+        start. Positions in the old log mean nothing in the new one, which grows back over the same
+        offsets, so a reader that kept them would skip the new log's first records."""
+        log.warning("read side: the broker lost its log; reading every topic from its new start")
+        self._start_over = True
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> None:
         """Every partition of every tailed topic, each at its start (or where the last run stopped)."""
