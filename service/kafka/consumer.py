@@ -48,6 +48,8 @@ __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
 
 log = logging.getLogger(__name__)
 
+COMMIT_WAIT_S = 5.0
+"""How long a rebalance, a stop or a restart waits for the offset commit in flight."""
 SLOW_BATCH_S = 0.25
 """A batch slower than this from decide to published is logged with where its time went."""
 
@@ -349,10 +351,19 @@ class DecisionConsumer:
             log.warning("offset commit failed after a rebalance; the changelog covers the batch")
 
     async def _commits_done(self) -> None:
-        """Wait for the commits in flight; raise the first failure (the loop restarts on it)."""
+        """Wait for the commits in flight; raise the first failure (the loop restarts on it).
+
+        A commit still unanswered after `COMMIT_WAIT_S` (a broker that went away) is abandoned: the
+        changelog covers its batch, whose records are read again and recognized by their event ids."""
         committing, self._committing = self._committing, None
-        if committing is not None:
-            await committing
+        if committing is None:
+            return
+        try:
+            async with asyncio.timeout(COMMIT_WAIT_S):
+                await asyncio.shield(committing)
+        except TimeoutError:
+            committing.cancel()
+            log.warning("an offset commit got no answer in %.0fs; abandoned", COMMIT_WAIT_S)
 
     async def _publish(
         self,
