@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
-from schemas.decisions import AssignmentMethod, AssignmentStatus, CallStatus, Decision, Reason
+from schemas.decisions import AssignmentMethod, AssignmentStatus, CallStatus, Decision
 from schemas.units import ResponseModel
+from triage.facts import Reason
 
 __all__ = ["DecidedCall", "encode_decision_fields"]
 

@@ -12,6 +12,7 @@ before it clears the journal (`routing.snapshot.take_delta` carries them into th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -105,9 +106,10 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[De
         if call.published is None or material != call.published.material:
             source = call.last_event_id if call_id in state.touched else state.last_event_id
             decided = _decided(state, call, planned, now, source)
-            call.published = PublishedDecision(decided.revision, material, decided.encoded)
+            call.published = PublishedDecision(decided.revision, material)
             decisions.append(decided)
             state.journal.decided.append(call_id)
+            state.journal.decisions.append(decided.encoded.decode())
         if call.closed:
             closing.append(call)
             state.forget_closed(call_id)
@@ -294,13 +296,14 @@ def _assignment(
 
 
 def _material(call: CallState, assignment: _Planned) -> str:
-    """What must change for a new revision, as canonical JSON: triage, the unit, the queued or fixed
-    state, the call's status and its intake summary; not ETA drift, alternatives or queue position.
-    A string, so that it survives the changelog unchanged and compares after a restore (and not
-    orjson's bytes, whose allocation keeps about 4 KB each)."""
+    """What must change for a new revision: triage, the unit, the queued or fixed state, the call's
+    status and its intake summary; not ETA drift, alternatives or queue position. Kept as a 64-bit
+    digest of their canonical JSON (a call holds it for as long as it is open; a collision, about
+    one in 10^19 per comparison, would hold back one revision), as a string so that it survives the
+    changelog unchanged and compares after a restore."""
     t = call.triage
     assert t is not None
-    return orjson.dumps(
+    canonical = orjson.dumps(
         [
             CallStatus.CLOSED if call.closed else CallStatus.OPEN,
             t.band,
@@ -318,7 +321,8 @@ def _material(call: CallState, assignment: _Planned) -> str:
             round(call.lat, 5),
             round(call.lon, 5),
         ]
-    ).decode()
+    )
+    return hashlib.blake2b(canonical, digest_size=8).hexdigest()
 
 
 def _decided(

@@ -26,7 +26,6 @@ from routing.acks import AckTarget, resolve_ack
 from routing.errors import EventRejected
 from routing.plan import Placement
 from schemas.calls import CallUpdate, NewCall
-from schemas.decisions import Decision
 from schemas.events import (
     CadEvent,
     CallAcknowledged,
@@ -53,6 +52,8 @@ __all__ = [
 ]
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_NO_FLAGS: frozenset[str] = frozenset()
+"""Shared by every call without a CAD flag (most): an empty frozenset is a new object each time."""
 _CALL_FIELDS = (
     "agency",
     "nature_code",
@@ -79,17 +80,12 @@ class Applied(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PublishedDecision:
-    """A call's latest published decision, kept compact: its revision, what must change for the
-    next one (`material`, canonical JSON) and the decision's own JSON bytes (about a third of the
-    memory of the pydantic model tree, which lived for as long as the call did)."""
+    """What a call keeps of its latest published decision: the revision, and a digest of what must
+    change for the next one (`routing.epoch`). Not the decision itself: the read side serves it from
+    the log, and the changelog record of the batch that made it carries it for a re-publication."""
 
     revision: int
     material: str
-    encoded: bytes
-
-    def decision(self) -> Decision:
-        """The decision back as the contract's model (restore paths only: it is parsed again)."""
-        return Decision.model_validate_json(self.encoded)
 
 
 @dataclass(slots=True)
@@ -106,7 +102,11 @@ class CallState:
     flags: frozenset[str] = frozenset()
     caller_type: str | None = None
     bh_calls_12m: int | None = None
-    stamps: dict[str, datetime] = field(default_factory=dict)
+    stamp: datetime | None = None
+    """CAD time every intake field not listed in `stamps` was last set at (newest wins per field)."""
+    stamps: dict[str, datetime] | None = None
+    """Intake fields set at another time than `stamp` (by an update, or one that came before the create):
+    most calls need none, and a dict per call cost more than the rest of its timestamps."""
     opened_at: datetime = _EPOCH
     changed_at: datetime = _EPOCH
     """CAD time of the latest event that changed the call's intake facts."""
@@ -195,7 +195,10 @@ class Journal:
     units: set[str] = field(default_factory=set)
     event_ids: list[str] = field(default_factory=list)
     decided: list[str] = field(default_factory=list)
-    """Calls that got a new decision revision (re-published after a crash, as duplicates at worst)."""
+    """Calls that got a new decision revision."""
+    decisions: list[str] = field(default_factory=list)
+    """The JSON of those new revisions, in the changelog record until the next batch (re-published
+    after a crash between the record and the decisions topic: duplicates at worst)."""
     forgotten: dict[str, CallState] = field(default_factory=dict)
     """Closed calls dropped from the live state, with their last state (and final decision)."""
     ledger: list[LedgerEntry] = field(default_factory=list)
@@ -207,6 +210,7 @@ class Journal:
         self.units.clear()
         self.event_ids.clear()
         self.decided.clear()
+        self.decisions.clear()
         self.forgotten.clear()
         self.ledger.clear()
 
@@ -298,31 +302,40 @@ def _open_call(state: RegionState, call_id: str) -> CallState | None:
     return call
 
 
+def _stamp_of(call: CallState, name: str) -> datetime | None:
+    if call.stamps is not None and name in call.stamps:
+        return call.stamps[name]
+    return call.stamp
+
+
 def _set_fields(call: CallState, values: NewCall | CallUpdate, at: datetime) -> bool:
-    changed = False
+    updated: list[str] = []
     for name in _CALL_FIELDS:
         if name not in values.model_fields_set and not isinstance(values, NewCall):
             continue
         value = getattr(values, name)
         if value is None and isinstance(values, CallUpdate):
             continue
-        stamp = call.stamps.get(name)
+        stamp = _stamp_of(call, name)
         if stamp is not None and stamp > at:
             continue
-        call.stamps[name] = at
-        changed = True
+        updated.append(name)
         match name:
             case "location":
                 call.lat, call.lon = value.lat, value.lon
             case "flags":
-                call.flags = frozenset(value)
+                call.flags = frozenset(value) if value else _NO_FLAGS
             case "caller_type":
                 call.caller_type = None if value is None else str(value)
             case "premise_history":
                 call.bh_calls_12m = None if value is None else value.bh_calls_12m
             case _:
                 setattr(call, name, value)
-    return changed
+    if len(updated) == len(_CALL_FIELDS):
+        call.stamp, call.stamps = at, None  # every field stands at `at` now
+    elif updated:
+        call.stamps = {**(call.stamps or {}), **dict.fromkeys(updated, at)}
+    return bool(updated)
 
 
 def _call_created(state: RegionState, new: NewCall, at: datetime, event_id: str) -> Applied:
