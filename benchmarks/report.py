@@ -293,8 +293,10 @@ def render_markdown(result: Result, plots: Sequence[Path] = ()) -> str:
                 f"{live['region_state_mb_per_10k']:.2f} MB, "
                 f"decision store {live['decision_store_mb_per_10k']:.2f} MB, "
                 f"WebSocket ring {live['ws_ring_mb_per_10k']:.2f} MB "
-                f"({live['ws_ring_frames']:,} frames held), "
-                f"total {live['total_mb_per_10k']:.2f} MB per 10,000 calls."
+                f"({live['ws_ring_frames']:,} frames held, filled by the warm-up), "
+                f"total {live['total_mb_per_10k']:.2f} MB per 10,000 calls. The WebSocket ring is a fixed "
+                f"cost, not one per call: a full ring of the default size costs about "
+                f"{live.get('ws_default_ring_mb', 0):.1f} MB."
             )
     fanout = result.get("fanout")
     if fanout:

@@ -227,11 +227,19 @@ async def _latency_run(
 
 @contextlib.asynccontextmanager
 async def _pipeline(
-    target: str, bootstrap: str, topics: PhaseTopics, logs: Path, *, wait_ready: bool = True
+    target: str,
+    bootstrap: str,
+    topics: PhaseTopics,
+    logs: Path,
+    *,
+    wait_ready: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[RunningProcess]:
     log_path = logs / f"{topics.events}.{target}.log"
     if target == "service":
-        async with service_process(bootstrap, topics, log_path, wait_ready=wait_ready) as running:
+        async with service_process(
+            bootstrap, topics, log_path, wait_ready=wait_ready, extra_env=extra_env
+        ) as running:
             yield running
     else:
         async with noop_process(bootstrap, topics, log_path, wait_ready=wait_ready) as running:
@@ -357,12 +365,15 @@ async def _memory_phase(
         ),
     ]
     progress.phase("memory (service RSS)")
-    async with _pipeline("service", bootstrap, topics, logs) as process:
+    ring = {"CORESPOND_WS_RING_SIZE": str(warmup_calls)}  # filled by the warm-up: see memory_probe
+    async with _pipeline("service", bootstrap, topics, logs, extra_env=ring) as process:
         rss = await measure_service_memory(bootstrap, topics.events, topics.outputs, process, plans)
     await drop_phase_topics(bootstrap, topics)
     progress.bar.update(sum(len(p.events) for p in plans))
     progress.phase("memory (live state)")
-    live = measure_live_state(plans[0], replace(plans[1], roster=[]), datetime.now(UTC))
+    live = measure_live_state(
+        plans[0], replace(plans[1], roster=[]), datetime.now(UTC), ring_frames=warmup_calls
+    )
     result["memory"] = {"service_rss": asdict(rss), "live_state": asdict(live)}
     progress.note(
         f"memory: {rss.mb_per_10k_calls} MB per 10k calls (RSS), live state {live.total_mb_per_10k:.2f} MB"

@@ -4,12 +4,13 @@ A delta carries, for one region, the whole current record of every call and unit
 the previous delta (and the last record of calls that closed and were forgotten), the event ids
 applied, and the JSON of the decisions the batch published. A call's placement is saved with each
 of its decisions; between decisions only its ETA, alternatives and queue position drift, and the
-next epoch recomputes those before any use, so they are not worth a record each. A full snapshot carries everything.
-Replaying the latest full snapshot and the deltas after it, in order, rebuilds exactly the state
-that produced them; entity records are whole, so applying one twice changes nothing. A record also
-carries the ledger entries its batch wrote (`routing.ledger`): those of the last complete record are
-handed back for publishing again after a restart, like its decisions (the same decision and entry,
-never a different one: the events after it are applied again to the state it restores).
+next epoch recomputes those before any use, so they are not worth a record each. A full snapshot
+carries everything. Replaying the latest full snapshot and the deltas after it, in order, rebuilds
+exactly the state that produced them; entity records are whole, so applying one twice changes
+nothing. A record also carries the ledger entries its batch wrote (`routing.ledger`): those of the
+last complete record are handed back for publishing again after a restart, like its decisions (the
+same decision and entry, never a different one: the events after it are applied again to the state
+it restores).
 
 A record larger than the broker takes is written in parts. Entities come first and ids last, so an
 event id is never persisted before the state it produced: a crash between parts leaves, at worst,

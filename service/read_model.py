@@ -105,7 +105,7 @@ class ReadModel:
             log.warning("decisions %d/%d skipped: %s", record.partition, record.offset, error)
             return
         if self.calls.put(entry):
-            self.feed.publish(entry.region, record.partition, record.offset, entry.encoded)
+            self.feed.publish(entry.region, record.partition, record.offset, record.value)
             self._metrics.open_calls.set(len(self.calls))
         else:
             # A re-publication (at-least-once) or an older revision: nothing new to show.

@@ -16,6 +16,7 @@ nothing that is still in the ring.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -117,6 +118,10 @@ class DecisionHub:
 
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
+
+    def ring_text_bytes(self) -> int:
+        """Bytes of the frame texts the ring holds (its memory, bar the frames' small records)."""
+        return sum(sys.getsizeof(frame.text) for frame in self._ring)
 
     @property
     def subscriber_count(self) -> int:
