@@ -18,7 +18,6 @@ import orjson
 
 from schemas.decisions import AssignmentMethod, AssignmentStatus, CallStatus, Decision
 from schemas.units import ResponseModel
-from triage.facts import Reason
 
 __all__ = ["DecidedCall", "encode_decision_fields"]
 
@@ -76,7 +75,7 @@ def encode_decision_fields(
     score: float,
     band: str,
     response: str,
-    reasons: tuple[Reason, ...],
+    reasons_json: bytes,
     safety: tuple[str, ...],
     status: AssignmentStatus,
     unit_id: str | None,
@@ -109,7 +108,7 @@ def encode_decision_fields(
             "score": score,
             "band": band,
             "response": response,
-            "reasons": [{"code": r.code, "weight": r.weight, "evidence": r.evidence} for r in reasons],
+            "reasons": orjson.Fragment(reasons_json),
             "safety": list(safety),
         },
         "assignment": {

@@ -27,6 +27,7 @@ from routing.ledger import ledger_entries, note_queue_reasons
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.region import TIED_STATUSES, CallState, PublishedDecision, RegionState, UnitState
 from routing.travel import HaversineTravel, TravelModel
+from routing.triaged import Triaged
 from schemas.decisions import AssignmentMethod, AssignmentStatus, CallStatus, Decision
 from schemas.units import ResponseModel, UnitStatus
 from triage.facts import Triager
@@ -76,7 +77,7 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[De
         # A call created and closed within one micro-batch is still triaged: its one and final
         # decision must explain it like any other.
         if call is not None and call.created and (not call.closed or call.triage is None):
-            call.triage = policy.triager.triage(call.facts())
+            call.triage = Triaged.of(policy.triager.triage(call.facts()))
             if call.eligible_since is None and call.triage.response.wants_co_responder:
                 call.eligible_since = call.changed_at
     pending = [c for c in state.calls.values() if _wants_unit(c)]
@@ -309,7 +310,7 @@ def _material(call: CallState, assignment: _Planned) -> str:
             t.band,
             t.response,
             list(t.safety),
-            [r.code for r in t.reasons],
+            list(t.reason_codes),
             round(t.score, 3),
             assignment.status,
             assignment.unit_id,
@@ -346,7 +347,7 @@ def _decided(
         score=triage.score,
         band=triage.band.value,
         response=triage.response.value,
-        reasons=triage.reasons,
+        reasons_json=triage.reasons_json,
         safety=triage.safety,
         status=planned.status,
         unit_id=planned.unit_id,

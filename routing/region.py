@@ -25,6 +25,7 @@ from enum import StrEnum
 from routing.acks import AckTarget, resolve_ack
 from routing.errors import EventRejected
 from routing.plan import Placement
+from routing.triaged import Triaged
 from schemas.calls import CallUpdate, NewCall
 from schemas.events import (
     CadEvent,
@@ -38,7 +39,7 @@ from schemas.events import (
 )
 from schemas.ledger import LedgerEntry
 from schemas.units import ResponseModel, UnitRoster, UnitStatus
-from triage.facts import CallFacts, TriageResult
+from triage.facts import CallFacts
 
 __all__ = [
     "Applied",
@@ -98,7 +99,8 @@ class CallState:
     lat: float = 0.0
     lon: float = 0.0
     narrative: str = ""
-    appends: list[tuple[datetime, str, str]] = field(default_factory=list)
+    appends: tuple[tuple[datetime, str, str], ...] = ()
+    """Narrative appends (occurred_at, event id, text) in time order; a tuple: most calls have none."""
     flags: frozenset[str] = frozenset()
     caller_type: str | None = None
     bh_calls_12m: int | None = None
@@ -121,7 +123,7 @@ class CallState:
     ack_reason: str | None = None
     """The dispatcher's reason given with the latest override or decline."""
     last_event_id: str = ""
-    triage: TriageResult | None = None
+    triage: Triaged | None = None
     placement: Placement | None = None
     published: PublishedDecision | None = None
     assigned_unit: str | None = None
@@ -373,8 +375,9 @@ def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id
         return Applied.STALE
     changed = _set_fields(call, update, at)
     if update.narrative_append and all(a[1] != event_id for a in call.appends):
-        call.appends.append((at, event_id, update.narrative_append))
-        call.appends.sort(key=lambda a: (a[0], a[1]))
+        call.appends = tuple(
+            sorted((*call.appends, (at, event_id, update.narrative_append)), key=lambda a: (a[0], a[1]))
+        )
         changed = True
     if not changed:
         return Applied.STALE
