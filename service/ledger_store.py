@@ -74,7 +74,7 @@ class LedgerFilter:
     def admits(self, facts: LedgerFacts) -> bool:
         return (
             (not self.reasons or facts.reason in self.reasons)
-            and (self.outcome is None or facts.outcome is self.outcome)
+            and (self.outcome is None or facts.outcome == self.outcome)
             and (not self.agencies or facts.agency in self.agencies)
             and (self.region is None or facts.region == self.region)
         )
