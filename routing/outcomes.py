@@ -124,8 +124,15 @@ def outcome_stats(
     dispositions: dict[str, Counter[str]] = {"all": Counter(), "served": Counter(), "unserved": Counter()}
     for facts in entries:
         total.add(facts)
-        agencies.setdefault(facts.agency, _Tally()).add(facts)
-        models.setdefault(model_asked(facts.response), _Tally()).add(facts)
+        agency = agencies.get(facts.agency)
+        if agency is None:
+            agency = agencies[facts.agency] = _Tally()
+        agency.add(facts)
+        model = model_asked(facts.response)
+        asked = models.get(model)
+        if asked is None:
+            asked = models[model] = _Tally()
+        asked.add(facts)
         hours[facts.received_at.astimezone(timezone).hour].add(facts)
         if facts.disposition is not None:
             dispositions["all"][facts.disposition] += 1

@@ -5,6 +5,10 @@ read by HTTP handlers. Entries are kept as published (their JSON, so a page is a
 the facts the filters and the figures read (`routing.outcomes.LedgerFacts`), ordered by when the
 call was received, then call id: the order of `GET /ledger` and of its cursor. The topic is
 at-least-once: an entry read again (a re-publication after a restart) is recognized and kept once.
+
+`matching()` may run in another thread while the event loop writes (GET /stats sums a year off the
+loop): it copies the order with one list slice, atomic under the GIL, and looks each entry up in a
+dict that entries are replaced in, never removed from; it sees the store as of the copy, or newer.
 """
 
 from __future__ import annotations

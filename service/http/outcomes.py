@@ -4,7 +4,7 @@ Both read the read model's `LedgerStore` (every region, built from the ledger to
 by when the call was received (`from` inclusive, `to` exclusive, RFC 3339 with a zone), and are read
 by the roles that read calls: observers get substance-use nature codes and the dispatchers' free-text
 decline reasons withheld (`service.redaction`). Every read is audited, with how many entries it
-returned. Figures are computed off the event loop (`routing.outcomes`).
+returned. Figures are selected and computed off the event loop (`routing.outcomes`).
 """
 
 from __future__ import annotations
@@ -202,15 +202,19 @@ async def stats(
             422, "invalid_timezone", f"tz={zone_name!r} is not an IANA time zone, e.g. America/Denver or UTC"
         ) from None
     wanted = LedgerFilter(start_us=_micros(period_start), end_us=_micros(period_end), region=region)
-    # Selected here, on the event loop that writes the store; summed in a thread (a year is 10^5 entries).
-    facts = [stored.facts for stored in runtime.read_model.ledger.matching(wanted)]
-    figures: OutcomeStats = await asyncio.to_thread(
-        outcome_stats,
-        facts,
-        timezone=zone,
-        period_start=period_start,
-        period_end=period_end,
-        region=region,
-    )
-    audit(principal, "read_stats", region, records=len(facts))
-    return Response(figures.model_dump_json().encode(), media_type="application/json")
+    store = runtime.read_model.ledger
+
+    def figures() -> tuple[OutcomeStats, int]:
+        facts = [stored.facts for stored in store.matching(wanted)]
+        return (
+            outcome_stats(
+                facts, timezone=zone, period_start=period_start, period_end=period_end, region=region
+            ),
+            len(facts),
+        )
+
+    # Off the event loop: a year of a large city is 10^5 entries (see `LedgerStore` on reading it from
+    # another thread).
+    stats_body, selected = await asyncio.to_thread(figures)
+    audit(principal, "read_stats", region, records=selected)
+    return Response(stats_body.model_dump_json().encode(), media_type="application/json")
