@@ -2,8 +2,8 @@
 // unserved-call ledger, GET /ledger, and its figures, GET /stats): served share, minutes to
 // assignment and to scene, unserved calls by reason, dispositions, and the latest entries.
 //
-// It reads both routes again when asked (`soon()`: a call closed on the live feed, so an entry may
-// have been written) and every `refreshS` seconds; rows are keyed by call id and replaced in place,
+// It reads both routes again shortly after a call closes on the live feed (`soon()`: its entry may
+// have been written; at most one read per 1.5 s) and every `refreshS` seconds; rows are keyed by call id and replaced in place,
 // so the panel never reloads. Every control is a native button, select or scrollable region, so it
 // is reachable and usable from the keyboard; the reason buttons filter the entries (aria-pressed).
 
@@ -130,6 +130,7 @@ export class OutcomesPanel {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     clearTimeout(this.soonTimer);
+    this.soonTimer = null;
   }
 
   dispose() {
@@ -138,11 +139,17 @@ export class OutcomesPanel {
     this.ui.reasons.removeEventListener("click", this.onReason);
   }
 
-  /** A call closed: read again shortly (its ledger entry follows its closed decision on the log). */
+  /**
+   * A call closed: read again shortly (its ledger entry follows its closed decision on the log). At
+   * most one read per SOON_MS however many calls close: a busy centre's stream of closes must not
+   * keep postponing it, nor multiply it.
+   */
   soon() {
-    if (this.stopped) return;
-    clearTimeout(this.soonTimer);
-    this.soonTimer = setTimeout(() => this.refresh(), SOON_MS);
+    if (this.stopped || this.soonTimer) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      this.refresh();
+    }, SOON_MS);
   }
 
   async refresh() {

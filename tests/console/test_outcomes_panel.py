@@ -197,3 +197,23 @@ async def test_an_observer_sees_outcomes_without_the_dispatchers_free_text(
         "Declined: [withheld]"
     )
     await expect(panel).not_to_contain_text("patrol handling")
+
+
+async def test_a_host_page_that_fills_the_ledger_slot_replaces_the_panel(
+    page: Page, console_service: LiveService
+) -> None:
+    region = next_id("region")
+    await open_console(page, console_service.base_url, attributes={"region": region})
+    await expect(_panel(page).locator(".fig-eligible")).to_have_text("0")
+    await page.evaluate(
+        """() => {
+          const own = document.createElement("p");
+          own.slot = "ledger";
+          own.id = "host-outcomes";
+          own.textContent = "The CAD's own outcomes view";
+          document.querySelector("corespond-console").append(own);
+        }"""
+    )
+    await expect(page.locator("#host-outcomes")).to_be_visible()
+    await expect(_panel(page)).to_be_hidden()
+    await page.wait_for_function("() => document.querySelector('corespond-console').outcomes === null")
