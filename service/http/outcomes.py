@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
@@ -170,7 +171,7 @@ async def list_ledger(
         headers["Content-Disposition"] = 'inline; filename="corespond-ledger.csv"'
         return Response(ledger_csv(bodies), media_type="text/csv; charset=utf-8", headers=headers)
     total = str(page.total).encode()
-    tail = b"null" if next_path is None else b'"' + next_path.encode() + b'"'
+    tail = orjson.dumps(next_path)
     body = b'{"entries":[' + b",".join(bodies) + b'],"total":' + total + b',"next":' + tail + b"}"
     return Response(body, media_type="application/json", headers=headers)
 
