@@ -210,6 +210,7 @@ async def run_chaos(
         "CORESPOND_TOPIC_DLQ": f"chaos.dlq.{tag}",
         "CORESPOND_TOPIC_CHANGELOG": f"chaos.changelog.{tag}",
         "CORESPOND_TOPIC_UNIT_VIEWS": f"chaos.units.{tag}",
+        "CORESPOND_TOPIC_LEDGER": f"chaos.ledger.{tag}",
     }
     env = {
         **os.environ,

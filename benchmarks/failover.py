@@ -257,6 +257,7 @@ async def run_failover(
         topic_dlq=f"fo.dlq.{tag}",
         topic_changelog=f"fo.changelog.{tag}",
         topic_unit_views=f"fo.units.{tag}",
+        topic_ledger=f"fo.ledger.{tag}",
         topic_partitions=partitions,
     )
     await ensure_topics(settings)
@@ -268,6 +269,7 @@ async def run_failover(
         "CORESPOND_TOPIC_DLQ": settings.topic_dlq,
         "CORESPOND_TOPIC_CHANGELOG": settings.topic_changelog,
         "CORESPOND_TOPIC_UNIT_VIEWS": settings.topic_unit_views,
+        "CORESPOND_TOPIC_LEDGER": settings.topic_ledger,
         "CORESPOND_CONSUMER_GROUP": f"fo-{tag}",
         "CORESPOND_SESSION_TIMEOUT_MS": str(session_timeout_ms),
         "CORESPOND_HEARTBEAT_INTERVAL_MS": str(heartbeat_interval_ms),

@@ -56,11 +56,13 @@ class PhaseTopics:
     """The service's state topic: each phase its own, or a phase would restore the last one's state."""
     units: str
     """The service's unit-view topic (its read side), each phase its own for the same reason."""
+    ledger: str
+    """The service's ledger topic (read whole at start): each phase its own as well."""
 
     @classmethod
     def for_phase(cls, run_tag: str, phase: str) -> PhaseTopics:
         base = f"bench.{run_tag}.{phase}"
-        names = ("events", "out", "dlq", "group", "changelog", "units")
+        names = ("events", "out", "dlq", "group", "changelog", "units", "ledger")
         return cls(*(f"{base}.{name}" for name in names))
 
     def env(self, bootstrap: str) -> dict[str, str]:
@@ -71,6 +73,7 @@ class PhaseTopics:
             "CORESPOND_TOPIC_DLQ": self.dlq,
             "CORESPOND_TOPIC_CHANGELOG": self.changelog,
             "CORESPOND_TOPIC_UNIT_VIEWS": self.units,
+            "CORESPOND_TOPIC_LEDGER": self.ledger,
             "CORESPOND_CONSUMER_GROUP": self.group,
         }
 
@@ -81,7 +84,7 @@ async def drop_phase_topics(bootstrap: str, topics: PhaseTopics) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        phase = (topics.events, topics.outputs, topics.dlq, topics.changelog, topics.units)
+        phase = (topics.events, topics.outputs, topics.dlq, topics.changelog, topics.units, topics.ledger)
         doomed = [t for t in phase if t in existing]
         if doomed:
             await admin.delete_topics(doomed)

@@ -316,6 +316,7 @@ async def _create_topics(bootstrap: str, topics: PhaseTopics) -> None:
             topic_dlq=topics.dlq,
             topic_changelog=topics.changelog,
             topic_unit_views=topics.units,
+            topic_ledger=topics.ledger,
         )
     )
 

@@ -16,7 +16,7 @@ from schemas._base import ContractModel, Identifier
 from schemas.decisions import Response
 from schemas.units import ResponseModel
 
-__all__ = ["LedgerEntry", "LedgerOutcome", "UnservedReason", "WouldHaveGone"]
+__all__ = ["LedgerEntry", "LedgerOutcome", "UnservedReason", "WouldHaveGone", "encode_ledger_entry"]
 
 
 class LedgerOutcome(StrEnum):
@@ -88,3 +88,8 @@ class LedgerEntry(ContractModel):
         if served and self.would_have_gone is not None:
             raise ValueError("would_have_gone belongs to an unserved entry")
         return self
+
+
+def encode_ledger_entry(entry: LedgerEntry) -> bytes:
+    """The entry as the JSON bytes published on the ledger topic and served by `GET /ledger`."""
+    return entry.model_dump_json().encode()

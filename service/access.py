@@ -3,9 +3,14 @@
 Roles (a token has exactly one):
 
     integration  POST /events (CAD integrations without Kafka)
-    dispatcher   read calls, units and decisions, subscribe to the WebSocket, ack recommendations
-    observer     read calls, units and decisions with substance-use details withheld (42 CFR Part 2)
+    dispatcher   read calls, units and decisions, subscribe to the WebSocket, ack recommendations,
+                 read the ledger and the outcomes (GET /ledger, GET /stats)
+    observer     read calls, units, decisions, the ledger and the outcomes with substance-use details
+                 and the dispatchers' free-text decline reasons withheld (42 CFR Part 2)
     admin        everything, including /metrics
+
+The ledger is call-level data (call id, agency, nature code, times, a dispatcher's free-text
+reason): it is read by the roles that read calls, under the same withholding.
 
 API keys come from one setting, `CORESPOND_API_KEYS=role:token,role:token`. Tokens are kept only as
 SHA-256 digests; a principal is named by its role and a digest prefix, never by its token.
@@ -38,6 +43,7 @@ class Permission(StrEnum):
     SUBSCRIBE = "subscribe"
     ACK = "ack"
     READ_METRICS = "read_metrics"
+    READ_OUTCOMES = "read_outcomes"
     READ_SUBSTANCE_USE = "read_substance_use"
 
 
@@ -49,10 +55,13 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.READ_UNITS,
             Permission.SUBSCRIBE,
             Permission.ACK,
+            Permission.READ_OUTCOMES,
             Permission.READ_SUBSTANCE_USE,
         }
     ),
-    Role.OBSERVER: frozenset({Permission.READ_CALLS, Permission.READ_UNITS, Permission.SUBSCRIBE}),
+    Role.OBSERVER: frozenset(
+        {Permission.READ_CALLS, Permission.READ_UNITS, Permission.SUBSCRIBE, Permission.READ_OUTCOMES}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

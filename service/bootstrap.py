@@ -2,7 +2,8 @@
 
 `bootstrap(settings)` loads the triage rules, builds the decision policy from the settings' own
 option models, and connects the write side (the consumer, the region host, the publisher, the
-changelog) and the read side (the read model and the tail of the topics it is built from).
+changelog) and the read side (the read model, ledger included, and the tail of the topics it is
+built from).
 Nothing else in the service builds an adapter or changes a library's behaviour; the one process-wide
 change (no topic auto-creation, `service.kafka.no_auto_create`) is made here.
 """
@@ -16,8 +17,10 @@ from service.kafka.consumer import DecisionConsumer
 from service.kafka.log_tail import LogTail
 from service.kafka.no_auto_create import forbid_topic_auto_creation
 from service.kafka.publisher import Publisher, new_producer
+from service.ledger_store import LedgerStore
 from service.metrics import Metrics
 from service.read_model import ReadModel, UnitStore
+from service.redaction import NatureScreen
 from service.regions import RegionHost
 from service.runtime import Runtime
 from service.settings import Settings
@@ -44,10 +47,10 @@ def policy_from(settings: Settings) -> Policy:
     )
 
 
-def region_host(settings: Settings, clock: Clock) -> RegionHost:
+def region_host(settings: Settings, clock: Clock, policy: Policy | None = None) -> RegionHost:
     """The holder of the regions' state, deciding by the settings' policy at `clock`'s time."""
     return RegionHost(
-        policy_from(settings),
+        policy or policy_from(settings),
         clock,
         max_event_bytes=settings.max_event_bytes,
         max_future_skew_s=settings.max_future_skew_s,
@@ -60,7 +63,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Every adapter of one service instance, connected and not yet started."""
     forbid_topic_auto_creation()
     clock = clock or SystemClock()
-    metrics = Metrics()
+    metrics = Metrics(max_agencies=settings.metrics_max_agencies)
+    policy = policy_from(settings)
     read_model = ReadModel(
         DecisionStore(settings.decision_store_closed),
         UnitStore(),
@@ -69,9 +73,11 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
             settings.ws_client_queue,
             first_seq=int(clock.now().timestamp() * 1_000_000),
         ),
+        # Observers' entries withhold substance-use nature codes, as the triage rules classify them.
+        LedgerStore(NatureScreen(policy.triager)),
         metrics,
     )
-    host = region_host(settings, clock)
+    host = region_host(settings, clock, policy)
     producer = new_producer(settings)
     changelog = ChangelogWriter(producer, settings.topic_changelog)
     consumer = DecisionConsumer(

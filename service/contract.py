@@ -11,6 +11,8 @@ from pydantic import TypeAdapter
 from schemas.api import AckRequest, ErrorBody, EventReceipt, UnitView
 from schemas.decisions import Decision
 from schemas.events import INPUT_ADAPTER
+from schemas.ledger import LedgerEntry
+from schemas.outcomes import LedgerPage, OutcomeStats
 
 __all__ = ["json_schemas", "write_json_schemas"]
 
@@ -25,6 +27,9 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "unit-view": UnitView.model_json_schema(),
         "error": ErrorBody.model_json_schema(),
         "ws-frame": _ws_frame_schema(),
+        "ledger-entry": LedgerEntry.model_json_schema(),
+        "ledger-page": LedgerPage.model_json_schema(),
+        "outcome-stats": OutcomeStats.model_json_schema(),
     }
 
 

@@ -1,18 +1,33 @@
-"""Prometheus metrics of one service instance, in a registry of its own (no process-global state)."""
+"""Prometheus metrics of one service instance, in a registry of its own (no process-global state).
+
+Ledger entries are counted twice over, for two questions: `corespond_ledger_entries_total` counts the
+entries this instance's batches wrote (sum it over instances: each region has one writer; an entry
+published again after a restore is not counted again), and `corespond_ledger_read_entries` is how many
+distinct entries this instance's read model holds (every instance reads every region: take the max,
+not the sum).
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from schemas.ledger import LedgerEntry
 
 __all__ = ["Metrics"]
 
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 
 
+OTHER_AGENCY = "other"
+"""The agency label of ledger entries of agencies beyond `max_agencies`."""
+
+
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, *, max_agencies: int = 32) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        self._max_agencies = max_agencies
+        self._agencies: set[str] = set()
         self.events = Counter(
             "corespond_events_total", "CAD events consumed, by outcome", ["outcome"], registry=r
         )
@@ -80,6 +95,33 @@ class Metrics:
             "corespond_read_side_restarts_total", "Read side restarts after a failure", registry=r
         )
         self.open_calls = Gauge("corespond_open_calls", "Open calls with a decision", registry=r)
+        self.ledger_entries = Counter(
+            "corespond_ledger_entries_total",
+            "Ledger entries written by this instance's batches (calls eligible for co-response that "
+            "closed), by outcome, unserved reason (`none` when served) and agency",
+            ["outcome", "reason", "agency"],
+            registry=r,
+        )
+        self.ledger_read_entries = Gauge(
+            "corespond_ledger_read_entries",
+            "Distinct ledger entries in this instance's read model (GET /ledger, /stats), every region, "
+            "by outcome and unserved reason (`none` when served)",
+            ["outcome", "reason"],
+            registry=r,
+        )
+
+    def count_ledger_entry(self, entry: LedgerEntry) -> None:
+        """One entry written by a batch of this instance."""
+        reason = entry.reason.value if entry.reason is not None else "none"
+        self.ledger_entries.labels(entry.outcome.value, reason, self._agency_label(entry.agency)).inc()
+
+    def _agency_label(self, agency: str) -> str:
+        if agency in self._agencies:
+            return agency
+        if len(self._agencies) < self._max_agencies:
+            self._agencies.add(agency)
+            return agency
+        return OTHER_AGENCY
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

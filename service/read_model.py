@@ -1,10 +1,10 @@
 """The read side: what HTTP and WebSocket handlers answer from, and the one way it is written.
 
-The latest decision of every call (`DecisionStore`), the latest view of every unit (`UnitStore`)
-and the live feed (`DecisionHub`), for every region, whichever instance decides it. They are written
-only from the log, by this instance's tail of the decisions and unit-view topics
-(`service.kafka.log_tail`, all partitions, outside the consumer group), through `read_topics()`:
-one `TailedTopic` per topic, so another topic joins the read side as one more entry there. Entries
+The latest decision of every call (`DecisionStore`), the latest view of every unit (`UnitStore`),
+the live feed (`DecisionHub`) and every ledger entry (`LedgerStore`), for every region, whichever
+instance decides it. They are written only from the log, by this instance's tail of the decisions,
+unit-view and ledger topics (`service.kafka.log_tail`, all partitions, outside the consumer group),
+through `read_topics()`: one `TailedTopic` per topic. Entries
 are immutable and replaced whole on the event loop, so a handler is a dictionary lookup: it never
 waits for a batch, a solve or a lock.
 """
@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
+from pydantic import ValidationError
 
+from service.ledger_store import LedgerStore
 from service.metrics import Metrics
 from service.settings import Settings
 from service.store import DecisionStore, StoredDecision
@@ -74,10 +76,18 @@ class UnitStore:
 
 
 class ReadModel:
-    def __init__(self, calls: DecisionStore, units: UnitStore, feed: DecisionHub, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        calls: DecisionStore,
+        units: UnitStore,
+        feed: DecisionHub,
+        ledger: LedgerStore,
+        metrics: Metrics,
+    ) -> None:
         self.calls = calls
         self.units = units
         self.feed = feed
+        self.ledger = ledger
         self._metrics = metrics
 
     def read_topics(self, settings: Settings) -> list[TailedTopic]:
@@ -90,6 +100,8 @@ class ReadModel:
                 self.decision_read,
                 started=self.feed.start_partition,
             ),
+            # Read whole (compacted, one entry per call): GET /stats covers any period asked for.
+            TailedTopic(settings.topic_ledger, None, self.ledger_read),
         ]
 
     def decision_read(self, record: TailedRecord) -> None:
@@ -123,3 +135,23 @@ class ReadModel:
             log.warning("unit view %d/%d skipped: %r", record.partition, record.offset, error)
             return
         self.units.put(view)
+
+    def ledger_read(self, record: TailedRecord) -> None:
+        """A ledger entry from the log: kept once per call (a re-publication is recognized)."""
+        if record.value is None:
+            return
+        try:
+            added = self.ledger.put(record.value)
+        except ValidationError as error:
+            # Counted and named by position only: the message would echo the record's free text.
+            self._metrics.read_side_skipped.inc()
+            log.warning(
+                "ledger %d/%d skipped: not a ledger entry (%d validation errors)",
+                record.partition,
+                record.offset,
+                error.error_count(),
+            )
+            return
+        if added:
+            for (outcome, reason), count in self.ledger.counts.items():
+                self._metrics.ledger_read_entries.labels(outcome, reason).set(count)

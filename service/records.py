@@ -1,9 +1,9 @@
 """The records that pass between the Kafka adapters and the region host, in one place.
 
-An input record in (`InputRecord`), what a micro-batch produced (`BatchOutcome`: decisions, dead
-letters as `RejectedRecord`, changelog `StateRecord`s, counts), and a changelog partition rebuilt on
-assignment (`RestoredPartition`). Plain data: `service.kafka` moves them, `service.regions` makes and
-takes them, neither imports the other.
+An input record in (`InputRecord`), what a micro-batch produced (`BatchOutcome`: decisions, ledger
+entries, dead letters as `RejectedRecord`, changelog `StateRecord`s, counts), and a changelog
+partition rebuilt on assignment (`RestoredPartition`). Plain data: `service.kafka` moves them,
+`service.regions` makes and takes them, neither imports the other.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from routing.decided import DecidedCall
 from routing.region import RegionState
 from schemas.decisions import Decision
+from schemas.ledger import LedgerEntry
 from service.codec import Rejection
 from service.views import UnitView
 
@@ -57,6 +58,9 @@ class BatchOutcome:
     """New revisions, each with its JSON as the core encoded it."""
     unit_views: list[UnitView] = field(default_factory=list)
     """The units the batch changed, as the read side shows them."""
+    ledger: list[tuple[LedgerEntry, bytes]] = field(default_factory=list)
+    """Ledger entries of the eligible calls the batch closed, each with its JSON; they travel in the
+    batch's changelog records too, so they are published again after a restore."""
     rejected: list[RejectedRecord] = field(default_factory=list)
     state_records: list[StateRecord] = field(default_factory=list)
     """One changelog record per region the batch touched; durable before any decision is published."""
@@ -72,4 +76,6 @@ class RestoredPartition:
     partition: int
     states: dict[str, RegionState] = field(default_factory=dict)
     republish: list[Decision] = field(default_factory=list)
+    republish_ledger: list[LedgerEntry] = field(default_factory=list)
+    """The ledger entries of each region's last changelog record, to publish again (duplicates at worst)."""
     records: int = 0

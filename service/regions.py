@@ -1,11 +1,13 @@
 """The regions this instance owns, and how a batch of input records becomes decisions.
 
 `RegionHost.process(records)` decodes each record, applies it to its region's state and runs one
-decision epoch per region touched: a micro-batch is decided jointly, in one solve per region. It is
-synchronous and CPU-bound, so the consumer runs it off the event loop. HTTP and WebSocket handlers
-never read a region: each batch hands out immutable views (decision bytes, unit views) that the read
-model swaps in (`service.read_model`). Every method here is called by the consumer alone, one at a
-time (its batch lock), so no lock is needed and none is ever waited for on the event loop.
+decision epoch per region touched: a micro-batch is decided jointly, in one solve per region. The
+ledger entries the epochs write (calls eligible for co-response that closed) come out with the
+decisions, and also travel in the region's changelog record. It is synchronous and CPU-bound, so the
+consumer runs it off the event loop. HTTP and WebSocket handlers never read a region: each batch
+hands out immutable views (decision bytes, unit views) that the read model swaps in
+(`service.read_model`). Every method here is called by the consumer alone, one at a time (its batch
+lock), so no lock is needed and none is ever waited for on the event loop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from routing.epoch import Policy, decide_encoded
 from routing.errors import EventRejected
 from routing.region import RegionState, apply_event
 from routing.snapshot import RegionRecord, encode_parts, take_delta, take_snapshot
+from schemas.ledger import encode_ledger_entry
 from service.clock import Clock
 from service.codec import Rejection, decode_event
 from service.records import BatchOutcome, InputRecord, RejectedRecord, RestoredPartition, StateRecord
@@ -61,6 +64,8 @@ class RegionHost:
         for region in sorted(touched):
             state = touched[region]
             outcome.decisions.extend(decide_encoded(state, now, self._policy))
+            # Read before the changelog record below takes (and clears) the journal.
+            outcome.ledger.extend((entry, encode_ledger_entry(entry)) for entry in state.journal.ledger)
             outcome.unit_views.extend(
                 unit_view(region, state.units[u]) for u in sorted(state.journal.units) if u in state.units
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         default="corespond.units",
         description="The latest view of every unit, keyed by unit id (compacted): every instance reads it "
         "whole into GET /units.",
+    )
+    topic_ledger: str = Field(
+        default="corespond.ledger",
+        description="The unserved-call ledger: one entry per call eligible for co-response, keyed by call "
+        "id (compacted: an entry is final); every instance reads it whole into GET /ledger and /stats.",
     )
     read_side_lookback_s: Annotated[float, Field(gt=0)] = Field(
         default=86_400.0,
@@ -156,6 +162,18 @@ class Settings(BaseSettings):
         "Default: the rule file's [bands].",
     )
 
+    # Outcomes (GET /ledger, GET /stats, ledger metrics)
+    timezone: str = Field(
+        default="UTC",
+        description="The dispatch centre's IANA time zone (e.g. America/Denver): the hours of day of "
+        "GET /stats when the request names none.",
+    )
+    metrics_max_agencies: Annotated[int, Field(ge=0, le=1000)] = Field(
+        default=32,
+        description="Ledger metrics carry an agency label for the first this-many agencies seen; later "
+        "ones are counted as `other`, so a CAD sending free-form agency ids cannot flood Prometheus.",
+    )
+
     # Demo feed
     demo_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 3.0
     demo_seed: int = 7
@@ -220,6 +238,17 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: a directory, e.g. "America"
+            raise ValueError(
+                f"CORESPOND_TIMEZONE: unknown time zone {name!r}; use an IANA name such as America/Denver"
+            ) from error
+        return name
+
     @field_validator("triage_rules")
     @classmethod
     def _rules_file_exists(cls, path: Path | None) -> Path | None:
@@ -243,11 +272,12 @@ class Settings(BaseSettings):
             self.topic_dlq,
             self.topic_changelog,
             self.topic_unit_views,
+            self.topic_ledger,
         }
-        if len(topics) != 5:
+        if len(topics) != 6:
             raise ValueError(
-                "CORESPOND_TOPIC_EVENTS, _DECISIONS, _DLQ, _CHANGELOG and _UNIT_VIEWS must all differ: "
-                "reading decisions or state back as events would loop"
+                "CORESPOND_TOPIC_EVENTS, _DECISIONS, _DLQ, _CHANGELOG, _UNIT_VIEWS and _LEDGER must all "
+                "differ: reading decisions or state back as events would loop"
             )
         return self
 

@@ -93,14 +93,38 @@ def call_created(
 
 
 def call_closed(
-    call_id: str, *, region: str = "larimer", occurred_at: str = "2026-11-28T22:00:00Z"
+    call_id: str,
+    *,
+    region: str = "larimer",
+    occurred_at: str = "2026-11-28T22:00:00Z",
+    disposition: str = "resolved_on_scene",
 ) -> dict[str, Any]:
     return {
         "event_id": next_id("e-close"),
         "type": "call.closed",
         "occurred_at": occurred_at,
         "region": region,
-        "call": {"call_id": call_id, "disposition": "resolved_on_scene"},
+        "call": {"call_id": call_id, "disposition": disposition},
+    }
+
+
+def unit_status(
+    unit_id: str,
+    status: str,
+    call_id: str | None = None,
+    *,
+    region: str = "larimer",
+    occurred_at: str = "2026-11-28T21:10:00Z",
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"unit_id": unit_id, "status": status}
+    if call_id is not None:
+        body["call_id"] = call_id
+    return {
+        "event_id": next_id("e-status"),
+        "type": "unit.status",
+        "occurred_at": occurred_at,
+        "region": region,
+        "unit": body,
     }
 
 

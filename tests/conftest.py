@@ -83,6 +83,7 @@ def unique_settings(bootstrap: str, **overrides: Any) -> Settings:
         "topic_dlq": f"cad.events.dlq.{tag}",
         "topic_changelog": f"corespond.changelog.{tag}",
         "topic_unit_views": f"corespond.units.{tag}",
+        "topic_ledger": f"corespond.ledger.{tag}",
         "consumer_group": f"corespond-{tag}",
         "topic_partitions": 2,
         "port": 0,

@@ -15,6 +15,7 @@ export class Api {
   constructor(base, token, region) {
     this.base = base.replace(/\/$/, "");
     this.token = token;
+    this.regionName = region || null;
     this.region = region ? `?region=${encodeURIComponent(region)}` : "";
   }
 
@@ -55,6 +56,25 @@ export class Api {
 
   units() {
     return this.request("GET", `/units${this.region}`);
+  }
+
+  /** GET /ledger (JSON); `params` become its query (from, reason, outcome, limit, order, ...). */
+  ledger(params) {
+    return this.request("GET", `/ledger?${this.query(params)}`);
+  }
+
+  /** GET /stats; `params` become its query (from, to, tz). */
+  stats(params) {
+    return this.request("GET", `/stats?${this.query(params)}`);
+  }
+
+  query(params) {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== null && value !== undefined && value !== "") query.append(name, value);
+    }
+    if (this.regionName) query.append("region", this.regionName);
+    return query.toString();
   }
 
   ticket() {

@@ -66,3 +66,33 @@ export function etaText(seconds) {
   if (seconds == null) return "ETA unknown";
   return seconds < 60 ? `ETA ${seconds} s` : `ETA ${Math.round(seconds / 60)} min`;
 }
+
+// The unserved-call ledger's reasons and the CAD's dispositions (GET /ledger, GET /stats).
+export const LEDGER_REASON_TEXT = {
+  no_team_on_shift: "No team on shift",
+  all_teams_busy: "All teams busy",
+  out_of_jurisdiction: "Out of jurisdiction",
+  no_compatible_team: "No compatible team",
+  declined: "Declined",
+  closed_while_queued: "Closed while queued",
+};
+
+export const DISPOSITION_TEXT = {
+  resolved_on_scene: "Resolved on scene",
+  referred: "Referred",
+  transported_voluntary: "Voluntary transport",
+  emergency_hold: "Emergency hold",
+  er: "ER",
+  arrest: "Arrest",
+  cancelled: "Cancelled",
+  unfounded: "Unfounded",
+};
+
+export function ledgerReasonText(reason) {
+  return LEDGER_REASON_TEXT[reason] ?? humanize(reason);
+}
+
+export function dispositionText(disposition) {
+  if (!disposition) return "—";
+  return DISPOSITION_TEXT[disposition] ?? humanize(disposition);
+}

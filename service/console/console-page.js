@@ -16,6 +16,7 @@ const ATTRIBUTES = [
   "tile-attribution",
   "stale-location-s",
   "units-refresh-s",
+  "outcomes-refresh-s",
   "perf-probe",
 ];
 

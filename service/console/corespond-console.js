@@ -8,7 +8,9 @@
 // region (one region's calls and units only; default: every region),
 // received-thresholds and queue-thresholds (JSON seconds by priority: {"1": [warn, danger]}),
 // tile-url and tile-attribution (a Leaflet basemap; default: plain SVG, offline), stale-location-s
-// (default 300), units-refresh-s (default 10), perf-probe (records frame timings for the benchmark).
+// (default 300), units-refresh-s (default 10), outcomes-refresh-s (default 30: how often the
+// outcomes panel reads GET /stats and /ledger besides when a call closes), perf-probe (records frame
+// timings for the benchmark).
 // Events (bubbling, composed): corespond:select {callId, decision}; corespond:ack {callId, action,
 // unitId, reason, outcome: "recorded"|"refused"|"cancelled", receipt?, error?};
 // corespond:ready {mayAck} once the token is accepted; corespond:unauthorized {detail} when it is
@@ -17,7 +19,9 @@
 //
 // This module wires the parts; each part owns one idea: api.js (REST), live-feed.js (WebSocket),
 // queue-order.js and queue-view.js (the queue), unit-board.js, map-view.js / map-leaflet.js,
-// ack-dialog.js, announcer.js, timers.js, compatible-units.js, call-text.js.
+// ack-dialog.js, announcer.js, timers.js, compatible-units.js, call-text.js, outcomes-panel.js (the
+// outcomes of eligible calls: the default content of the `ledger` slot, which a host page may fill
+// with its own instead).
 
 import { AckDialog } from "./ack-dialog.js";
 import { Announcer } from "./announcer.js";
@@ -27,6 +31,7 @@ import { LiveFeed } from "./live-feed.js";
 import { createTileMap, LEAFLET_CSS } from "./map-leaflet.js";
 import { SvgMap } from "./map-view.js";
 import { belongsInQueue, isGated } from "./queue-order.js";
+import { OUTCOMES_TEMPLATE, OutcomesPanel } from "./outcomes-panel.js";
 import { QueueView } from "./queue-view.js";
 import { DEFAULT_QUEUE_THRESHOLDS, DEFAULT_RECEIVED_THRESHOLDS, parseThresholds } from "./timers.js";
 import { UnitBoard } from "./unit-board.js";
@@ -91,8 +96,8 @@ const TEMPLATE = `
       </table>
     </div>
   </section>
-  <!-- Outcomes / ledger panel (issue 15): a host page or a later panel fills this slot. -->
-  <section class="ledger-panel"><slot name="ledger"></slot></section>
+  <!-- Outcomes of eligible calls (the ledger): shown unless a host page fills the slot itself. -->
+  <section class="ledger-panel"><slot name="ledger">${OUTCOMES_TEMPLATE}</slot></section>
   <div class="sr-only announce" role="status"></div>
   <div class="sr-only announce-alert" role="alert"></div>
   <dialog class="ack-dialog"></dialog>
@@ -123,6 +128,8 @@ export class CorespondConsole extends HTMLElement {
       scroller: $(".scroller"),
       empty: $(".empty"),
       map: $(".map"),
+      outcomes: $(".outcomes"),
+      ledgerSlot: $('slot[name="ledger"]'),
     };
     this.reducedMotionQuery = window.matchMedia("(prefers-reduced-motion: reduce)");
     this.announcer = new Announcer($(".announce"), $(".announce-alert"));
@@ -149,6 +156,7 @@ export class CorespondConsole extends HTMLElement {
     this.ui.list.addEventListener("focus", () => {
       if (!this.queue.selected()) this.queue.move(0);
     });
+    this.ui.ledgerSlot.addEventListener("slotchange", () => this.startOutcomes());
   }
 
   static get observedAttributes() {
@@ -226,6 +234,7 @@ export class CorespondConsole extends HTMLElement {
       tileAttribution: this.getAttribute("tile-attribution"),
       staleAfterS: Number(this.getAttribute("stale-location-s") || 300),
       unitsRefreshS: Math.max(2, Number(this.getAttribute("units-refresh-s") || 10)),
+      outcomesRefreshS: Math.max(2, Number(this.getAttribute("outcomes-refresh-s") || 30)),
     };
   }
 
@@ -296,6 +305,7 @@ export class CorespondConsole extends HTMLElement {
       onState: (state, detail) => this.onFeedState(state, detail),
     });
     this.feed.start();
+    this.startOutcomes();
     this.refreshUnits();
     this.timers.push(setInterval(() => this.tick(), 1000));
     this.timers.push(setInterval(() => this.refreshUnits(), config.unitsRefreshS * 1000));
@@ -305,6 +315,8 @@ export class CorespondConsole extends HTMLElement {
     this.generation = (this.generation ?? 0) + 1;
     if (this.feed) this.feed.stop();
     this.feed = null;
+    if (this.outcomes) this.outcomes.dispose();
+    this.outcomes = null;
     for (const timer of this.timers) {
       clearTimeout(timer);
       clearInterval(timer);
@@ -335,6 +347,19 @@ export class CorespondConsole extends HTMLElement {
     } catch (error) {
       this.say(`The basemap could not load (${error.message}); showing the plain map.`, "error");
     }
+  }
+
+  /** The outcomes panel, unless a host page put its own content in the `ledger` slot. */
+  startOutcomes() {
+    if (this.outcomes) this.outcomes.dispose();
+    this.outcomes = null;
+    if (!this.api || !this.feed || this.ui.ledgerSlot.assignedNodes().length > 0) return;
+    this.outcomes = new OutcomesPanel(this.ui.outcomes, {
+      api: this.api,
+      refreshS: this.settings.outcomesRefreshS,
+      onUnauthorized: (detail) => this.unauthorized(detail),
+    });
+    this.outcomes.start();
   }
 
   unauthorized(detail) {
@@ -379,6 +404,7 @@ export class CorespondConsole extends HTMLElement {
     if (closedAt !== undefined && closedAt >= decision.revision) return;
     const previous = this.queue.get(id);
     if (decision.call_status !== "open") {
+      if (this.outcomes) this.outcomes.soon();
       this.revisions.delete(id);
       this.closed.set(id, decision.revision);
       if (this.closed.size > CLOSED_MEMORY) this.closed.delete(this.closed.keys().next().value);
@@ -557,7 +583,10 @@ export class CorespondConsole extends HTMLElement {
   onKey(event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (this.dialog.open) return;
-    const target = event.composedPath()[0];
+    const path = event.composedPath();
+    // The outcomes panel's buttons, select and table keep their own keys (no accept on its "a").
+    if (path.includes(this.ui.outcomes)) return;
+    const target = path[0];
     if (isTyping(target)) return;
     const onControl = target && ["BUTTON", "A", "SUMMARY"].includes(target.tagName);
     const key = event.key;

@@ -15,6 +15,7 @@ __all__ = [
     "CallReader",
     "EventWriter",
     "MetricsReader",
+    "OutcomeReader",
     "RuntimeDep",
     "Subscriber",
     "UnitReader",
@@ -35,6 +36,7 @@ UnitReader = Annotated[Principal, Depends(require(Permission.READ_UNITS))]
 Acker = Annotated[Principal, Depends(require(Permission.ACK))]
 Subscriber = Annotated[Principal, Depends(require(Permission.SUBSCRIBE))]
 MetricsReader = Annotated[Principal, Depends(require(Permission.READ_METRICS))]
+OutcomeReader = Annotated[Principal, Depends(require(Permission.READ_OUTCOMES))]
 
 
 def get_auth(request: Request) -> Authenticator:

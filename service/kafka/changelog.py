@@ -5,10 +5,11 @@ to the changelog topic, in the same partition number as the input events of that
 region. The broker must have acknowledged these records before the batch's decisions are published,
 so a decision never exists without the state that made it, and the input offsets are committed only
 after both. Restoring a partition replays its changelog from the beginning, so the state comes back
-exactly as of its last durable record, and the decisions of each region's last record are published
-again (a duplicate at worst, never a conflict). Consumption then resumes from the committed offset:
-events of the interrupted batch that a region had already applied are recognized by their event id
-(the dedupe window is part of the state) and skipped; the others are applied for the first time.
+exactly as of its last durable record, and the decisions and ledger entries of each region's last
+record are published again (a duplicate at worst, never a conflict). Consumption then resumes from
+the committed offset: events of the interrupted batch that a region had already applied are
+recognized by their event id (the dedupe window is part of the state) and skipped; the others are
+applied for the first time.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ async def restore_partition(
                 raise TimeoutError(f"changelog {topic}/{partition} not read to its end within {timeout_s}s")
         restored.states = rebuilder.finish()
         restored.republish = rebuilder.republish()
+        restored.republish_ledger = rebuilder.republish_ledger()
     finally:
         await consumer.stop()
     return restored

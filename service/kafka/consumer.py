@@ -1,13 +1,14 @@
 """The consumer loop: fetch a micro-batch from cad.events, decide it, persist, publish, then commit.
 
 Per batch, in this order: apply + decide (off the event loop); write the regions' changelog records
-and wait for the broker; publish decisions and dead letters and wait; commit the input offsets. The
-commit runs while the next batch is fetched and decided (commits stay in order, and a rebalance or a
-stop waits for the one in flight), so its round trip is not on the path of any decision. A
-crash at any point loses nothing: on restart the changelog brings the state back exactly as of the
-last durable record, the decisions of that last record are published again (duplicates of the same
-`(call_id, revision)`, never conflicts), and consumption resumes from the committed offset, where
-events already applied are recognized by their id (see `service.kafka.changelog`).
+and wait for the broker; publish decisions, unit views, ledger entries and dead letters and wait;
+commit the input offsets. The commit runs while the next batch is fetched and decided (commits stay
+in order, and a rebalance or a stop waits for the one in flight), so its round trip is not on the
+path of any decision. A crash at any point loses nothing: on restart the changelog brings the state
+back exactly as of the last durable record, the decisions and ledger entries of that last record are
+published again (duplicates of the same `(call_id, revision)` and of the same entry, never
+conflicts), and consumption resumes from the committed offset, where events already applied are
+recognized by their id (see `service.kafka.changelog`).
 
 Auto-commit is off and a new group starts from the earliest offset, so no event is skipped. A
 rebalance waits for the batch in flight before partitions are handed over; newly assigned
@@ -35,6 +36,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.protocol.group import LeaveGroupRequest
 
 from routing.decided import DecidedCall
+from schemas.ledger import LedgerEntry, encode_ledger_entry
 from service.kafka.changelog import ChangelogWriter, restore_partition
 from service.kafka.fetch_wait import FetchWaitTuner, position_now
 from service.kafka.publisher import Publisher
@@ -283,14 +285,23 @@ class DecisionConsumer:
             # The last batch before a crash may have reached the changelog and not the topics the
             # read side is built from: its decisions and every unit view go out again (duplicates
             # at worst; the read side keeps the newest revision and the last view).
-            await self._publish([DecidedCall.of(d) for d in restored.republish], units, [])
+            # Its ledger entries too (the same entry per call: a close applied again is stale). They are
+            # not counted in the metrics again: the batch that wrote them counted them.
+            await self._publish(
+                [DecidedCall.of(d) for d in restored.republish],
+                units,
+                [],
+                [(e, encode_ledger_entry(e)) for e in restored.republish_ledger],
+            )
         log.info(
-            "partition %d: %d regions restored from %d changelog records in %.2fs, %d decisions re-published",
+            "partition %d: %d regions restored from %d changelog records in %.2fs, %d decisions and %d "
+            "ledger entries re-published",
             partition,
             len(restored.states),
             restored.records,
             time.monotonic() - started,
             len(restored.republish),
+            len(restored.republish_ledger),
         )
 
     async def _handle(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[object]]) -> None:
@@ -314,7 +325,7 @@ class DecisionConsumer:
         self._metrics.batch_size.observe(len(records))
         await self._changelog.write(outcome.state_records)
         persisted = time.perf_counter()
-        await self._publish(outcome.decisions, outcome.unit_views, outcome.rejected)
+        await self._publish(outcome.decisions, outcome.unit_views, outcome.rejected, outcome.ledger)
         published = time.perf_counter()
         if published - started > SLOW_BATCH_S:
             log.warning(
@@ -370,8 +381,9 @@ class DecisionConsumer:
         decided: list[DecidedCall],
         units: Sequence[UnitView],
         rejected: Sequence[RejectedRecord],
+        ledger: Sequence[tuple[LedgerEntry, bytes]] = (),
     ) -> None:
-        await self._publisher.publish(decided, units, rejected)
+        await self._publisher.publish(decided, units, rejected, ledger)
         self._metrics.decisions.inc(len(decided))
         for decision in decided:
             self._metrics.decisions_by_method.labels(decision.method.value).inc()
@@ -381,6 +393,8 @@ class DecisionConsumer:
             self._metrics.events.labels(name).inc(count)
         for name, count in outcome.event_types.items():
             self._metrics.event_types.labels(name).inc(count)
+        for entry, _ in outcome.ledger:
+            self._metrics.count_ledger_entry(entry)
         for item in outcome.rejected:
             self._metrics.dead_letters.labels(item.rejection.reason).inc()
             log.warning(

@@ -1,9 +1,10 @@
-"""Writing decisions, unit views and dead letters to Kafka, waiting until the broker has them.
+"""Writing decisions, unit views, ledger entries and dead letters to Kafka, waiting until the broker has them.
 
-Decisions (keyed by call id) and unit views (the units a batch changed, keyed by unit id, to a
-compacted topic that every instance's read side reads) go out as closed record batches per
-partition (`service.kafka.batches`): sent at once, no linger. Dead letters are rare and carry
-headers: they keep `send()`.
+Decisions (keyed by call id), unit views (the units a batch changed, keyed by unit id, to a
+compacted topic that every instance's read side reads) and ledger entries (keyed by call id, to a
+compacted topic read the same way) go out as closed record batches per partition
+(`service.kafka.batches`): sent at once, no linger. Dead letters are rare and carry headers: they
+keep `send()`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from routing.decided import DecidedCall
+from schemas.ledger import LedgerEntry
 from service.kafka.batches import BatchSender
 from service.records import RejectedRecord
 from service.settings import Settings
@@ -63,6 +65,7 @@ class Publisher:
         self._decisions = settings.topic_decisions
         self._dlq = settings.topic_dlq
         self._unit_views = settings.topic_unit_views
+        self._ledger = settings.topic_ledger
         self._batches = BatchSender(producer)
 
     async def publish(
@@ -70,8 +73,10 @@ class Publisher:
         decisions: Sequence[DecidedCall],
         units: Sequence[UnitView],
         rejected: Sequence[RejectedRecord],
+        ledger: Sequence[tuple[LedgerEntry, bytes]] = (),
     ) -> None:
-        """Send every decision, unit view and dead letter; return once the broker acknowledged all of them."""
+        """Send every decision, unit view, ledger entry and dead letter; return once the broker
+        acknowledged all of them."""
         pending: list[asyncio.Future[Any]] = []
         if decisions:
             pending.extend(
@@ -83,6 +88,12 @@ class Publisher:
             pending.extend(
                 await self._batches.send_keyed(
                     self._unit_views, ((view.unit_id.encode(), view.encoded) for view in units)
+                )
+            )
+        if ledger:
+            pending.extend(
+                await self._batches.send_keyed(
+                    self._ledger, ((entry.call_id.encode(), encoded) for entry, encoded in ledger)
                 )
             )
         for item in rejected:

@@ -3,7 +3,8 @@
 The changelog topic is partitioned exactly like the events topic: a region's state records live in
 the partition number its events live in, so the instance that owns the events owns the state. The
 unit-view topic is compacted (`cleanup.policy=compact`): only each unit's last view matters, and
-every instance reads it whole at start.
+every instance reads it whole at start. So is the ledger topic: a call's entry is final when written
+(a re-publication after a restart is the same entry), and every instance reads it whole.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ async def _partitions(admin: AIOKafkaAdminClient, topic: str) -> int:
 
 
 async def ensure_topics(settings: Settings) -> None:
-    """Create the events, decisions, dead-letter, changelog and unit-view topics that do not exist yet."""
+    """Create the events, decisions, dead-letter, changelog, unit-view and ledger topics that do not exist
+    yet."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
@@ -52,8 +54,9 @@ async def ensure_topics(settings: Settings) -> None:
             settings.topic_dlq: settings.topic_partitions,
             settings.topic_changelog: events_partitions,
             settings.topic_unit_views: settings.topic_partitions,
+            settings.topic_ledger: settings.topic_partitions,
         }
-        compacted = {settings.topic_unit_views}
+        compacted = {settings.topic_unit_views, settings.topic_ledger}
         missing = [
             NewTopic(
                 name,

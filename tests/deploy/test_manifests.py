@@ -193,6 +193,7 @@ def test_topics_partitioned_alike_and_keda_never_above_the_partitions() -> None:
     events, changelog = topics[defaults.topic_events], topics[defaults.topic_changelog]
     assert events["partitions"] == changelog["partitions"], "a region's state lives in its events' partition"
     assert topics[defaults.topic_unit_views]["config"]["cleanup.policy"] == "compact"
+    assert topics[defaults.topic_ledger]["config"]["cleanup.policy"] == "compact", "read whole at start"
     assert changelog["config"]["cleanup.policy"] == "delete", "compaction would drop a region's deltas"
     assert changelog["config"]["retention.ms"] == -1
     assert {defaults.topic_decisions, defaults.topic_dlq} <= set(topics)

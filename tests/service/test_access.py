@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 from service.access import Role
 from service.broker import EmbeddedBroker
 from service.redaction import WITHHELD_CODE, is_substance_use, withhold_substance_use
-from tests.builders import call_created, next_id, unit_upsert
+from tests.builders import call_closed, call_created, next_id, unit_upsert
 from tests.conftest import LiveService, eventually, start_service, stop_service, unique_settings, until_ready
 
 TOKENS = {role: f"{role.value}-token-{'x' * 20}" for role in Role}
@@ -27,6 +28,8 @@ ROUTES: list[tuple[str, str, Role]] = [
     ("GET", "/units/SOME-UNIT", Role.DISPATCHER),
     ("POST", "/ws/ticket", Role.DISPATCHER),
     ("GET", "/metrics", Role.ADMIN),
+    ("GET", "/ledger", Role.DISPATCHER),
+    ("GET", "/stats", Role.DISPATCHER),
 ]
 """Each protected route with a role that may use it."""
 
@@ -39,6 +42,8 @@ ALLOWED: dict[str, set[Role]] = {
     "/units/SOME-UNIT": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
     "/ws/ticket": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
     "/metrics": {Role.ADMIN},
+    "/ledger": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
+    "/stats": {Role.DISPATCHER, Role.OBSERVER, Role.ADMIN},
 }
 
 
@@ -146,3 +151,65 @@ async def test_observers_do_not_see_substance_use_details(secured: LiveService) 
     assert "FENTANYL" not in orjson.dumps(observed).decode()
     assert full["call"]["nature_code"] == "OVERDOSE"
     assert observed["call"]["nature_code"] == "[withheld]"
+
+
+async def test_observers_read_the_ledger_without_substance_use_or_free_text_and_reads_are_audited(
+    secured: LiveService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="corespond.audit")
+    region, call_id = next_id("region"), next_id("LPD-26")
+    reason = "RP says he drank all day; detox referral instead"
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        for body in (
+            unit_upsert(next_id("LCSO-CR"), region=region),
+            call_created(call_id, region=region, nature_code="OD", narrative="SAYS HE WANTS TO KILL HIMSELF"),
+        ):
+            response = await client.post(
+                "/events", content=orjson.dumps(body), headers=_auth(Role.INTEGRATION)
+            )
+            assert response.status_code == 202
+
+        async def decided() -> httpx.Response:
+            return await client.get(f"/calls/{call_id}", headers=_auth(Role.DISPATCHER))
+
+        await eventually(decided, lambda r: r.status_code == 200)
+        declined = await client.post(
+            f"/calls/{call_id}/ack",
+            json={"action": "decline", "reason": reason},
+            headers=_auth(Role.DISPATCHER),
+        )
+        assert declined.status_code == 202, declined.text
+        await eventually(decided, lambda r: r.json()["revision"] >= 2)
+        closed = call_closed(call_id, region=region, occurred_at="2026-11-28T21:30:00Z")
+        response = await client.post("/events", content=orjson.dumps(closed), headers=_auth(Role.INTEGRATION))
+        assert response.status_code == 202
+
+        async def ledger_as_dispatcher() -> httpx.Response:
+            return await client.get("/ledger", params={"region": region}, headers=_auth(Role.DISPATCHER))
+
+        full = (await eventually(ledger_as_dispatcher, lambda r: r.json()["total"] == 1)).json()["entries"][0]
+        observed = (
+            await client.get("/ledger", params={"region": region}, headers=_auth(Role.OBSERVER))
+        ).json()["entries"][0]
+        observed_csv = (
+            await client.get(
+                "/ledger", params={"region": region}, headers={**_auth(Role.OBSERVER), "Accept": "text/csv"}
+            )
+        ).text
+        stats = await client.get("/stats", params={"region": region}, headers=_auth(Role.OBSERVER))
+    assert (full["nature_code"], full["declined_reason"]) == ("OD", reason)
+    assert (observed["nature_code"], observed["declined_reason"]) == ("[withheld]", "[withheld]")
+    assert observed["reason"] == "declined", "what happened is not withheld, only what it says"
+    assert "detox" not in observed_csv
+    assert ",OD," not in observed_csv
+    assert stats.status_code == 200
+    assert stats.json()["unserved_by_reason"]["declined"] == 1
+    lines = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "corespond.audit"]
+    reads = [line for line in lines if line["action"] in ("list_ledger", "read_stats")]
+    assert {(line["action"], line["role"]) for line in reads} >= {
+        ("list_ledger", "dispatcher"),
+        ("list_ledger", "observer"),
+        ("read_stats", "observer"),
+    }
+    assert all(line["target"] == region for line in reads)
+    assert [line["records"] for line in reads if line["role"] == "observer"] == [1, 1, 1]
