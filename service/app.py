@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
@@ -36,6 +37,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         runtime = bootstrap(settings, clock)
         app.state.runtime = runtime  # for the signal handler: a SIGTERM drains before HTTP closes
         await runtime.start()
+        # What exists now (modules, routes, rule books, the restored region state) lives as long
+        # as the process: moving it to the collector's permanent generation keeps full
+        # collections, which hold the GIL, to what batches add. `python -m benchmarks.gc_pause`
+        # (20,000 creates replayed in process) measured, side by side at load average ~1: full
+        # collections' sum 3.5 -> 2.0 s, longest 141 -> 124 ms (at load ~4: 5.1 -> 2.7 s, 283 -> 122).
+        gc.freeze()
         try:
             yield {"runtime": runtime, "auth": Authenticator(settings)}
         finally:
