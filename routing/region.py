@@ -123,6 +123,8 @@ class CallState:
     ack_reason: str | None = None
     """The dispatcher's reason given with the latest override or decline."""
     last_event_id: str = ""
+    """The last event that changed the call: its own, or a unit's that tied, released or served it.
+    The call's next revision names it as `source_event_id`."""
     triage: Triaged | None = None
     placement: Placement | None = None
     published: PublishedDecision | None = None
@@ -230,6 +232,8 @@ class RegionState:
     dedupe_window: int = 200_000
     closed_memory: int = 100_000
     last_event_id: str = ""
+    """The event being applied, then the last one applied: the source of revisions no event of the
+    call itself caused (a re-plan after a unit's change)."""
     roster_changed: bool = False
     early_ties: OrderedDict[str, str] = field(default_factory=OrderedDict)
     """call id -> unit dispatched to it before its call.created arrived (bounded like `stubs`)."""
@@ -266,6 +270,20 @@ def apply_event(state: RegionState, event: CadEvent) -> Applied:
     """Apply one validated event; raise `EventRejected` when it contradicts the state."""
     if event.event_id in state.seen:
         return Applied.DUPLICATE
+    previous_event_id, state.last_event_id = state.last_event_id, event.event_id
+    try:
+        outcome = _apply(state, event)
+    except EventRejected:
+        state.last_event_id = previous_event_id
+        raise
+    state.seen[event.event_id] = None
+    state.journal.event_ids.append(event.event_id)
+    if len(state.seen) > state.dedupe_window:
+        state.seen.popitem(last=False)
+    return outcome
+
+
+def _apply(state: RegionState, event: CadEvent) -> Applied:
     match event:
         case CallCreated():
             outcome = _call_created(state, event.call, event.occurred_at, event.event_id)
@@ -281,12 +299,13 @@ def apply_event(state: RegionState, event: CadEvent) -> Applied:
             outcome = _unit_location(state, event)
         case CallAcknowledged():
             outcome = _call_acknowledged(state, event)
-    state.seen[event.event_id] = None
-    state.journal.event_ids.append(event.event_id)
-    if len(state.seen) > state.dedupe_window:
-        state.seen.popitem(last=False)
-    state.last_event_id = event.event_id
     return outcome
+
+
+def _touch_by_unit(state: RegionState, call: CallState) -> None:
+    """A unit's event changed the call: its next revision names that event as its source."""
+    call.last_event_id = state.last_event_id
+    state.touched.add(call.call_id)
 
 
 def _open_call(state: RegionState, call_id: str) -> CallState | None:
@@ -424,7 +443,7 @@ def _tie(state: RegionState, call: CallState, unit: UnitState, at: datetime) -> 
     if call.arrived_at is None:
         call.assigned_unit, call.assigned_at = unit.unit_id, at
     unit.calls.add(call.call_id)
-    state.touched.add(call.call_id)
+    _touch_by_unit(state, call)
     _unit_changed(state, unit)
 
 
@@ -501,7 +520,7 @@ def _set_status(
     elif status not in TIED_STATUSES:
         for held in sorted(unit.calls):
             _release(state, state.calls[held])
-            state.touched.add(held)
+            _touch_by_unit(state, state.calls[held])
     _unit_changed(state, unit)
     return True
 
@@ -520,7 +539,7 @@ def _served(state: RegionState, call_id: str, unit: UnitState) -> None:
     if call.fixed_unit == unit.unit_id:
         _release(state, call)
     call.served_by = unit.unit_id
-    state.touched.add(call_id)
+    _touch_by_unit(state, call)
 
 
 def _unit_status(state: RegionState, event: UnitStatusChanged) -> Applied:

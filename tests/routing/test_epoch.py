@@ -318,6 +318,25 @@ def test_capacity_is_respected(cad: CadScript, region: RegionState, capacity: in
         assert [a.unit_id for a in queued.alternatives] == ["LCSO-CR1"]
 
 
+def test_a_revision_a_units_status_caused_names_that_event_as_its_source(
+    cad: CadScript, region: RegionState
+) -> None:
+    cad.feed(region, *three_teams(cad), cad.call_created("C1"))
+    cad.feed(region, cad.call_updated("C1", at=20, narrative_append="SUBJ LEFT ON FOOT NB"))
+    cad.decide(region, at=21)
+
+    cad.feed(region, dispatched := cad.unit_status("LCSO-CR1", "dispatched", "C1", at=60))
+    decision = only(cad.decide(region, at=61), "C1")
+
+    assert decision.assignment.fixed
+    assert decision.source_event_id == dispatched.event_id, "not the call's own older update"
+
+    cad.feed(region, cleared := cad.unit_status("LCSO-CR1", "available", None, at=90))
+    released = only(cad.decide(region, at=91), "C1")
+    assert not released.assignment.fixed
+    assert released.source_event_id == cleared.event_id
+
+
 def test_a_unit_held_by_a_dispatched_call_has_no_slot_left(cad: CadScript, region: RegionState) -> None:
     cad.feed(region, cad.unit_upsert("LCSO-CR1", capacity=1), cad.call_created("C1"))
     cad.feed(region, cad.unit_status("LCSO-CR1", "on_scene", "C1", at=5), cad.call_created("C2", at=10))
