@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -17,6 +17,7 @@ __all__ = [
     "ErrorBody",
     "EventReceipt",
     "HealthBody",
+    "IdentityBody",
     "ReadyBody",
     "UnitView",
     "WsTicket",
@@ -86,6 +87,17 @@ class ErrorBody(ContractModel):
 
 class HealthBody(ContractModel):
     status: str
+
+
+class IdentityBody(ContractModel):
+    """Who the bearer token is (`GET /me`): a client shows or hides actions by `permissions`."""
+
+    principal: str = Field(description="The name logs and audit lines use: the role and a digest prefix.")
+    role: Literal["integration", "dispatcher", "observer", "admin"]
+    permissions: list[str] = Field(
+        description="What the role may do: write_events, read_calls, read_units, subscribe, ack, "
+        "read_outcomes, read_substance_use (unredacted substance-use details), read_metrics."
+    )
 
 
 class ReadyBody(ContractModel):

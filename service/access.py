@@ -74,6 +74,11 @@ class Principal:
     def may(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
 
+    @property
+    def permissions(self) -> list[Permission]:
+        """What this principal may do, in a stable order (for `GET /me`)."""
+        return sorted(_GRANTS[self.role])
+
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:

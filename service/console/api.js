@@ -85,19 +85,8 @@ export class Api {
     return this.request("POST", `/calls/${encodeURIComponent(callId)}/ack`, body);
   }
 
-  /**
-   * Whether this token may ack. The API has no "who am I" route, so the console asks the ack route
-   * with an empty body: the role check answers 403 before the body is read; a role that may ack gets
-   * 422 `invalid_ack` for the empty body. Nothing is written either way.
-   */
-  async mayAck() {
-    try {
-      await this.request("POST", "/calls/role-probe/ack", {});
-    } catch (error) {
-      if (error.status === 403) return false;
-      if (error.status === 401 || error.status === 0) throw error;
-      return true;
-    }
-    return true;
+  /** Who this token is: `{principal, role, permissions}` from `GET /me` (401 for a bad token). */
+  me() {
+    return this.request("GET", "/me");
   }
 }

@@ -275,8 +275,9 @@ export class CorespondConsole extends HTMLElement {
     this.map = new SvgMap(this.ui.map, { reducedMotion: () => this.reducedMotionQuery.matches });
     if (config.tileUrl) this.loadTileMap(config, generation);
     this.api = new Api(config.apiBase, this._token, config.region);
+    let identity;
     try {
-      this.mayAck = await this.api.mayAck();
+      identity = await this.api.me();
     } catch (error) {
       if (generation !== this.generation) return;
       if (error.status === 401) {
@@ -288,9 +289,13 @@ export class CorespondConsole extends HTMLElement {
       return;
     }
     if (generation !== this.generation) return;
+    const permissions = Array.isArray(identity.permissions) ? identity.permissions : [];
+    this.mayAck = permissions.includes("ack");
     this.root.host.toggleAttribute("read-only", !this.mayAck);
     this.ui.role.hidden = this.mayAck;
-    this.ui.role.textContent = "Read-only: observer view (substance-use details withheld)";
+    this.ui.role.textContent =
+      `Read-only: ${identity.role} view` +
+      (permissions.includes("read_substance_use") ? "" : " (substance-use details withheld)");
     for (const item of this.root.querySelectorAll("#help .act")) item.hidden = !this.mayAck;
     this.queue.setMayAck(this.mayAck);
     this.dispatchEvent(

@@ -21,7 +21,7 @@ from service.access import Permission, Principal, Role
 from service.http.errors import ApiError
 from service.settings import Settings
 
-__all__ = ["ANONYMOUS", "Authenticator", "require"]
+__all__ = ["ANONYMOUS", "Authenticator", "authenticated", "require"]
 
 ANONYMOUS = Principal("anonymous", Role.ADMIN)
 """Who a request is when no API keys are configured."""
@@ -62,17 +62,23 @@ class Authenticator:
         return self.from_headers(websocket.headers)
 
 
+async def authenticated(request: Request) -> Principal:
+    """The principal behind the request's bearer token, whatever its role; 401 without a valid one."""
+    auth: Authenticator = request.state.auth
+    who = auth.from_headers(request.headers)
+    if who is None:
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "send Authorization: Bearer <token> with a token from CORESPOND_API_KEYS",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return who
+
+
 def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
     async def principal(request: Request) -> Principal:
-        auth: Authenticator = request.state.auth
-        who = auth.from_headers(request.headers)
-        if who is None:
-            raise ApiError(
-                401,
-                "unauthenticated",
-                "send Authorization: Bearer <token> with a token from CORESPOND_API_KEYS",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        who = await authenticated(request)
         if not who.may(permission):
             raise ApiError(
                 403, "forbidden", f"role {who.role.value} may not {permission.value.replace('_', ' ')}"

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.access import Permission, Principal
-from service.http.auth import Authenticator, require
+from service.http.auth import Authenticator, authenticated, require
 from service.runtime import Runtime
 
 __all__ = [
     "Acker",
+    "AnyPrincipal",
     "CallReader",
     "EventWriter",
     "MetricsReader",
@@ -37,6 +38,7 @@ Acker = Annotated[Principal, Depends(require(Permission.ACK))]
 Subscriber = Annotated[Principal, Depends(require(Permission.SUBSCRIBE))]
 MetricsReader = Annotated[Principal, Depends(require(Permission.READ_METRICS))]
 OutcomeReader = Annotated[Principal, Depends(require(Permission.READ_OUTCOMES))]
+AnyPrincipal = Annotated[Principal, Depends(authenticated)]
 
 
 def get_auth(request: Request) -> Authenticator:

@@ -1,11 +1,11 @@
-"""Operational endpoints: liveness, readiness, Prometheus metrics."""
+"""Operational endpoints: liveness, readiness, Prometheus metrics, and who the caller is (`GET /me`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from schemas.api import HealthBody, ReadyBody
-from service.http.deps import MetricsReader, RuntimeDep
+from schemas.api import HealthBody, IdentityBody, ReadyBody
+from service.http.deps import AnyPrincipal, MetricsReader, RuntimeDep
 from service.http.errors import AUTH_ERRORS
 
 __all__ = ["router"]
@@ -41,3 +41,13 @@ async def ready(runtime: RuntimeDep, response: Response) -> ReadyBody:
 async def metrics(runtime: RuntimeDep, _: MetricsReader) -> Response:
     """Prometheus text format (admin role: volumes and rates are operational data)."""
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@router.get("/me", responses={401: AUTH_ERRORS[401]})
+async def me(principal: AnyPrincipal) -> IdentityBody:
+    """The caller's role and what it may do, for any valid token (nothing about calls: not audited)."""
+    return IdentityBody(
+        principal=principal.name,
+        role=principal.role.value,
+        permissions=[p.value for p in principal.permissions],
+    )

@@ -139,7 +139,9 @@ async def test_an_observer_sees_substance_use_withheld_and_has_no_action_keys(
     await expect(target.locator(".nature")).to_have_text("[withheld]")
     await expect(target).to_contain_text("Withheld (42 CFR Part 2)")
     await expect(target).not_to_contain_text("DRINKING")
-    await expect(page.locator(".role-badge")).to_contain_text("Read-only")
+    await expect(page.locator(".role-badge")).to_have_text(
+        "Read-only: observer view (substance-use details withheld)"
+    )
     await expect(target.locator(".recommendation")).not_to_contain_text("Enter accept")
     await page.keyboard.press("ArrowDown")
     await expect(target).to_have_attribute("aria-selected", "true")

@@ -91,6 +91,21 @@ async def test_each_role_gets_exactly_its_routes(
         assert response.json()["error"] == "forbidden"
 
 
+@pytest.mark.parametrize("role", list(Role))
+async def test_me_names_the_role_and_exactly_what_it_may_do(secured: LiveService, role: Role) -> None:
+    async with httpx.AsyncClient(base_url=secured.base_url) as client:
+        body = (await client.get("/me", headers=_auth(role))).json()
+        refused = await client.get("/me", headers={"Authorization": "Bearer not-a-known-token-at-all"})
+    assert body["role"] == role.value
+    assert body["principal"].startswith(f"{role.value}-")
+    assert ("ack" in body["permissions"]) == (role in ALLOWED["/calls/SOME-CALL/ack"])
+    assert ("read_metrics" in body["permissions"]) == (role in ALLOWED["/metrics"])
+    assert ("write_events" in body["permissions"]) == (role in ALLOWED["/events"])
+    assert ("read_substance_use" in body["permissions"]) == (role in {Role.DISPATCHER, Role.ADMIN})
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "unauthenticated"
+
+
 async def test_health_ready_and_docs_need_no_token(secured: LiveService) -> None:
     async with httpx.AsyncClient(base_url=secured.base_url) as client:
         for path in ("/health", "/ready", "/openapi.json"):
