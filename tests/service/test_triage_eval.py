@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from schemas.decisions import Band, Response
 from service.cli import main
 from service.settings import Settings
-from service.triage_eval import TriageEvalError, evaluate, read_labeled_csv
+from service.triage_eval import SafetyFigures, TriageEvalError, evaluate, read_labeled_csv
+from triage.facts import CallFacts, TriageResult
 from triage.rulebook import load_triager
 
 SEATTLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "seattle_calls_dev.csv"
@@ -123,3 +125,102 @@ def test_seattle_calls_are_read_as_they_are_and_ranked_better_than_the_baseline(
     assert round(baseline.precision, 2) == 0.59
     assert round(baseline.recall, 2) == 0.40
     assert report.scorer.average_precision > report.baseline.average_precision
+
+
+BLIND_HEADER = (
+    "case_id,agency,nature_code,priority,caller_type,flags,narrative,appends,label,officer_required,"
+    "expected_needs,note"
+)
+BLIND = f"""{BLIND_HEADER}
+x-001,SPD,WELFARE CHECK,2,family,,SON IS HEARING VOICES,NOW STS HE HAS A KNIFE || KNIFE SECURED,1,0,,
+x-002,SPD,DISTURBANCE,2,family,,SON IS HEARING VOICES AND SAYS GOD WANTS HIM TO PUNISH HIS SISTER,,1,1,,
+x-003,SPD,WELFARE CHECK,2,third_party,,NEIGHBOR SAYS SHE WANTS TO DIE,SHE TOOK A BOTTLE OF PILLS,1,0,ems,
+x-004,SPD,MEDICAL,2,self,,MALE NOT BREATHING AFTER A FALL,,0,0,ems,medical
+x-005,SPD,THEFT,4,self,,BIKE STOLEN FROM GARAGE,,0,0,,routine
+x-006,SPD,PARKING,5,self,,CAR BLOCKING DRIVEWAY,,0,0,ems,labels need not be sensible here
+"""
+
+
+def test_appends_are_joined_as_the_service_joins_narrative_appends(tmp_path: Path) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from routing.region import CallState  # noqa: PLC0415
+
+    calls = read_labeled_csv(_write(tmp_path, BLIND))
+    first = calls[0]
+    assert first.appends == 2
+    state = CallState(call_id="x-001", narrative="SON IS HEARING VOICES")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    state.appends = [(at, "e1", "NOW STS HE HAS A KNIFE"), (at, "e2", "KNIFE SECURED")]
+    assert first.facts.narrative == state.facts().narrative
+    assert first.officer_required is False
+    assert calls[2].expected_needs == frozenset({"ems"})
+    assert calls[4].facts.narrative == "BIKE STOLEN FROM GARAGE", "no appends: the narrative as it is"
+
+
+class _FixedTriager:
+    """A hand-written triager: each narrative's response and needs are given, so the counts are known."""
+
+    def __init__(self, answers: dict[str, tuple[Response, frozenset[str]]]) -> None:
+        self.answers = answers
+
+    def triage(self, facts: CallFacts) -> TriageResult:
+        response, needs = self.answers[facts.narrative.split()[0]]
+        sent = response.wants_co_responder
+        return TriageResult(0.9 if sent else 0.1, Band.HIGH if sent else Band.NONE, response, (), (), needs)
+
+
+def test_breaches_and_ems_misses_are_counted_from_the_blind_columns(tmp_path: Path) -> None:
+    calls = read_labeled_csv(_write(tmp_path, BLIND))
+    ems = frozenset({"ems"})
+    triager = _FixedTriager(
+        {
+            "SON": (Response.CO_RESPONSE_ANY, frozenset()),  # x-001 (no officer needed), x-002: a breach
+            "NEIGHBOR": (Response.CO_RESPONSE_SECONDARY, ems),
+            "MALE": (Response.NOT_BEHAVIORAL, frozenset()),  # ems missed
+            "BIKE": (Response.NOT_BEHAVIORAL, frozenset()),
+            "CAR": (Response.CO_RESPONSE_PRIMARY, frozenset()),  # ems missed
+        }
+    )
+    report = evaluate("blind.csv", calls, triager, 0.40)
+    assert report.safety == SafetyFigures(officer_required=1, breaches=1, ems_expected=3, ems_missed=2)
+    assert [(m.kind, m.case_id) for m in report.misses] == [
+        ("breach", "x-002"),
+        ("ems_missed", "x-004"),
+        ("false_alarm", "x-006"),
+        ("ems_missed", "x-006"),
+    ]
+    assert (report.decision.tp, report.decision.fp, report.decision.fn) == (3, 1, 0)
+    primary = _FixedTriager(dict.fromkeys(triager.answers, (Response.CO_RESPONSE_PRIMARY, ems)))
+    assert evaluate("blind.csv", calls, primary, 0.40).safety.breaches == 0
+
+
+def test_files_without_the_blind_columns_count_no_breaches(tmp_path: Path) -> None:
+    report = evaluate("calls.csv", read_labeled_csv(_write(tmp_path, CSV)), load_triager(), 0.40)
+    assert report.safety.breaches is None
+    assert report.safety.ems_missed is None
+
+
+def test_by_default_only_figures_are_printed_never_case_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, BLIND)
+    assert main(["triage-eval", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "safety-gate breaches:" in printed
+    assert "ems needs missed:" in printed
+    assert "decision (co-responder response): recall" in printed
+    for secret in ("x-00", "HEARING VOICES", "BIKE", "DRIVEWAY", "GARAGE"):
+        assert secret not in printed
+    assert main(["triage-eval", str(path), "--show-misses"]) == 0
+    shown = capsys.readouterr().out
+    assert "x-006" in shown, "an ems need missed, whatever the rules"
+    assert "CAR BLOCKING DRIVEWAY" in shown
+    assert "missed crises" in shown
+    assert "ems needs missed" in shown
+
+
+def test_a_bad_officer_required_value_names_its_line(tmp_path: Path) -> None:
+    text = BLIND_HEADER + "\nx-1,SPD,MENTAL,2,,,TEXT,,1,maybe,,\n"
+    with pytest.raises(TriageEvalError, match=r"calls.csv:2: officer_required must be 1 or 0"):
+        read_labeled_csv(_write(tmp_path, text))
