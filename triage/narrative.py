@@ -39,6 +39,7 @@ __all__ = [
     "Modality",
     "NarrativeReader",
     "PhraseRule",
+    "matching_text",
     "trie_pattern",
 ]
 
@@ -98,6 +99,11 @@ class PhraseRule:
     """A weak affect word ("UPSET", "SCARED") that says little when it describes the caller."""
     requires: frozenset[str] = frozenset()
     """Codes of which one must also be read in the text (not negated) for this rule to count."""
+    explains: frozenset[str] = frozenset()
+    """Categories an affirmed or possible mention explains away (`*`: every behavioral finding and the
+    nature code; `nature`: the nature code alone)."""
+    explains_before: bool = False
+    """Only findings earlier in the text are explained (a call-back that retracts them)."""
 
 
 class Finding(NamedTuple):
@@ -295,7 +301,7 @@ class NarrativeReader:
         """Every rule match in `narrative`, in text order, each with its modality and evidence."""
         if not narrative:
             return ()
-        text = _upper_same_length(narrative)
+        text = matching_text(narrative)
         findings: list[Finding] = []
         context = self.context
         bounds: ClauseBounds | None = None
@@ -339,9 +345,31 @@ def _compile_probe(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
-def _upper_same_length(text: str) -> str:
-    """Upper case with every index kept, so evidence spans can be cut from the original text."""
+_FOLD = str.maketrans(
+    {
+        **dict(zip("ÁÀÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜÑÇ", "AAAAEEEEIIIIOOOOUUUUNC", strict=True)),
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": " ",
+        "\u201d": " ",
+        '"': " ",
+        "\u00bf": " ",
+        "\u00a1": " ",
+    }
+)
+_QUOTE = re.compile(r"(?<![A-Z0-9])'|'(?![A-Z0-9])")
+
+
+def matching_text(text: str) -> str:
+    """The text rules are matched against, index for index the same length as `text` (so evidence spans
+    are cut from the original): upper case, accents folded (`MAÑANA` -> `MANANA`, for Spanish remarks),
+    and quotation marks blanked, so that a quoted statement (`said 'just a burden'`) reads like an
+    unquoted one while an apostrophe inside a word (`WON'T`, `RP'S`) stays."""
     upper = text.upper()
-    if len(upper) == len(text):
-        return upper
-    return "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
+    if len(upper) != len(text):
+        upper = "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
+    if not upper.isascii() or '"' in upper:
+        upper = upper.translate(_FOLD)
+    if "'" in upper:
+        upper = _QUOTE.sub(" ", upper)
+    return upper
