@@ -17,9 +17,10 @@ It also says whether a mention is about the reporting party ("RP IS UPSET") rath
 the call is about, by the nearest person word before it in the sentence.
 
 Speed: every rule names its *anchors*, the word prefixes a match starts with. One trie-shaped regex
-finds all anchor words in a single pass; at each, one precompiled probe tries every rule keyed by
-that anchor in a single `re.match` (a lookahead per rule) and fails at once when none fits. A call
-with no anchor words costs one scan. Reading is a pure function of the text.
+finds all anchor words in a single pass; at each, only the rules keyed by that anchor are tried, and
+of each rule only the alternatives of its pattern whose literal start fits the word
+(`triage.pattern_prefixes`), so most words try nothing and most rules are never tried. A call with
+no anchor words costs one scan. Reading is a pure function of the text.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
+
+from triage.pattern_prefixes import compatible, literal_prefixes
 
 __all__ = [
     "ContextLexicon",
@@ -104,6 +107,9 @@ class PhraseRule:
     nature code; `nature`: the nature code alone)."""
     explains_before: bool = False
     """Only findings earlier in the text are explained (a call-back that retracts them)."""
+    alternatives: tuple[str, ...] = ()
+    """The pattern's alternatives, each as source: at an anchor word the reader tries only those that
+    can start with it (empty: the whole pattern)."""
 
 
 class Finding(NamedTuple):
@@ -257,13 +263,8 @@ def trie_pattern(words: Iterable[str]) -> str:
     return build(sorted(set(words)))
 
 
-@dataclass(frozen=True, slots=True)
-class _Probe:
-    """Every rule keyed by one anchor, tried in a single `re.match`: one optional lookahead per rule."""
-
-    pattern: re.Pattern[str]
-    rules: tuple[tuple[PhraseRule, int], ...]
-    """Each rule with the index of its group in the match's `regs`."""
+_Probe = tuple[tuple["PhraseRule", re.Pattern[str]], ...]
+"""The rules one anchor word keys, each with the part of its pattern that can start at that word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,17 +283,14 @@ class NarrativeReader:
             for anchor in rule.anchors:
                 by_anchor[anchor].append(rule)
         # The scan reports the longest anchor at a word start; every shorter anchor that is a prefix
-        # of it keys rules that must be tried there too. Anchors keying the same rules share a probe.
-        probes: dict[tuple[str, ...], _Probe] = {}
+        # of it keys rules that must be tried there too, each with only the alternatives of its
+        # pattern that can start with that word. Anchors trying the same alternatives share a probe.
         probe_for: dict[str, _Probe] = {}
         for found in anchors:
-            keyed = tuple(
-                dict.fromkeys(r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ()))
+            keyed = dict.fromkeys(r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ()))
+            probe_for[found] = tuple(
+                (rule, _compile_part(source)) for rule in keyed if (source := _source_at(rule, found))
             )
-            key = tuple(r.code for r in keyed)
-            if key not in probes:
-                probes[key] = _probe(keyed)
-            probe_for[found] = probes[key]
         source = trie_pattern(anchors) if anchors else "(?!)"
         object.__setattr__(self, "_anchor_re", re.compile(rf"(?<![A-Z0-9'])(?:{source})"))
         object.__setattr__(self, "_probes", probe_for)
@@ -306,14 +304,13 @@ class NarrativeReader:
         context = self.context
         bounds: ClauseBounds | None = None
         for hit in self._anchor_re.finditer(text):
-            probe = self._probes[hit.group()]
-            matched = probe.pattern.match(text, hit.start())
-            if matched is None:
-                continue
-            regs = matched.regs
-            for rule, group in probe.rules:
-                start, end = regs[group]
-                if end <= start:  # not this rule (or an empty match)
+            at = hit.start()
+            for rule, pattern in self._probes[hit.group()]:
+                matched = pattern.match(text, at)
+                if matched is None:
+                    continue
+                start, end = matched.span()
+                if end <= start:  # an empty match says nothing
                     continue
                 if bounds is None:
                     bounds = ClauseBounds.of(text)
@@ -328,20 +325,23 @@ class NarrativeReader:
         return tuple(findings)
 
 
-def _probe(rules: tuple[PhraseRule, ...]) -> _Probe:
-    tries = "".join(f"(?:(?=(?P<r{i}>{rule.pattern.pattern}))|)" for i, rule in enumerate(rules))
-    # then fail unless some rule matched, so that the common case (no rule here) costs no Python loop
-    none_matched = "(?!)"
-    for i in reversed(range(len(rules))):
-        none_matched = f"(?(r{i})|{none_matched})"
-    compiled = _compile_probe(tries + none_matched)
-    return _Probe(compiled, tuple((rule, compiled.groupindex[f"r{i}"]) for i, rule in enumerate(rules)))
+def _source_at(rule: PhraseRule, word_start: str) -> str:
+    """The part of the rule's pattern that can match at a word starting `word_start` ("" if none)."""
+    if not rule.alternatives:
+        return rule.pattern.pattern
+    fitting = [alt for alt in rule.alternatives if compatible(_prefixes(alt), word_start)]
+    return "|".join(f"(?:{alt})" for alt in fitting)
 
 
-@functools.lru_cache(maxsize=4096)
-def _compile_probe(source: str) -> re.Pattern[str]:
-    """A memo over `re.compile` for probe sources: every agency's reader shares the default set's
-    probes, and there are more of them than `re`'s own cache (512) holds."""
+@functools.lru_cache(maxsize=8192)
+def _prefixes(source: str) -> frozenset[str]:
+    return literal_prefixes(source)
+
+
+@functools.lru_cache(maxsize=8192)
+def _compile_part(source: str) -> re.Pattern[str]:
+    """A memo over `re.compile` for the rules' pattern parts: every agency's reader shares the default
+    set's, and there are more of them than `re`'s own cache (512) holds."""
     return re.compile(source)
 
 

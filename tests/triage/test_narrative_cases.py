@@ -38,7 +38,6 @@ TRIAGER: RuleTriager = default_triager()
 KNOWN_MISSES = {
     "b-067": "the wife hid the loaded pistol ('SHE TOOK IT AND HID IT'): removal by pronoun is not read, "
     "so the weapon stays reported (the safe side)",
-    "c-026": "a delusional identity (staff are her children) with no cue word",
     "d-011": "false alarm: a drunk husband yelling and smashing her phone (domestic) adds up weak cues "
     "(aggression, intoxication, a family caller) past the threshold",
 }

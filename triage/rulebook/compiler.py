@@ -141,9 +141,11 @@ def _phrase_rule(rule_file: RuleFile, i: int, signal: Signal, base: RuleFile, le
             raise rule_file.error(("signal", i, "patterns", j), str(error)) from error
         patterns.append(expanded)
     try:
-        anchors = tuple(dict.fromkeys(a for anchor in signal.anchors for a in lexicon.anchors(anchor)))
+        listed = dict.fromkeys(a for anchor in signal.anchors for a in lexicon.anchors(anchor))
     except LexiconError as error:
         raise rule_file.error(("signal", i, "anchors"), str(error)) from error
+    # an anchor is a word prefix: KILL already covers KILLS, KILLED and KILLING
+    anchors = tuple(a for a in listed if not any(a != b and a.startswith(b) for b in listed))
     unknown_sources = sorted(set(signal.source) - set(base.sources))
     if unknown_sources:
         raise rule_file.error(("signal", i, "source"), f"not a key of [sources]: {unknown_sources}")
@@ -172,6 +174,7 @@ def _phrase_rule(rule_file: RuleFile, i: int, signal: Signal, base: RuleFile, le
         requires=frozenset(signal.requires),
         explains=frozenset(signal.explains),
         explains_before=signal.explains_scope == "before",
+        alternatives=tuple(patterns),
     )
 
 
