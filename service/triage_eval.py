@@ -51,6 +51,7 @@ from triage.evaluation import (
 from triage.facts import CallFacts, Triager, TriageResult
 
 __all__ = [
+    "ALONE_POSSIBLE",
     "APPEND_SEPARATOR",
     "NAIVE_BASELINE",
     "EvalReport",

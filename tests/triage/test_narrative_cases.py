@@ -1,14 +1,18 @@
 """The hand-written narrative cases: each case's expectations, and recall/precision over each file.
 
-Files (same columns): `narrative_cases.csv` (the development set the rules were written against),
-`narrative_cases_blind.csv` to `narrative_cases_blind4.csv` (each
-written later without looking at the rules, then used to improve them; their first-look scores are
-recorded in the README's Triage section as the honest estimate for unseen text). Columns:
+Files: `narrative_cases.csv` (the first development set), `narrative_cases_blind.csv` to
+`narrative_cases_blind4.csv` (written later by the rules' author without looking at the rules), and
+`blind_t*.csv` (written by separate sessions from the label rubric alone, scored once sealed, then
+unsealed: see `docs/triage-blind-log.md`). Columns of the first kind:
 
 - `label`: 1 when a co-responder team should go (a behavioral-health crisis), else 0;
 - `expected_response`: `co_response` (any co-responder response), `no_co_response`, or an exact one;
 - `expected_safety`: `;`-separated codes that must be present, `!code` for codes that must not be;
 - `expected_needs`: `;`-separated needs that must be present.
+
+The blind files carry `appends` (joined after the narrative as the service joins them),
+`officer_required` (1: the response may never be one a clinician could arrive at alone) and
+`expected_needs`; they are read by `service.triage_eval.read_labeled_csv`, as the command reads them.
 
 Known misses are listed below with the reason, as strict expected failures: if one starts passing,
 the list must be updated.
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from service.triage_eval import ALONE_POSSIBLE, LabeledCall, read_labeled_csv
 from triage.facts import CallFacts, TriageResult
 from triage.rulebook import default_triager
 from triage.scoring import RuleTriager
@@ -33,6 +38,7 @@ FILES = (
     "narrative_cases_blind3.csv",
     "narrative_cases_blind4.csv",
 )
+BLIND_FILES = tuple(sorted(p.name for p in HERE.glob("blind_t*.csv")))
 TRIAGER: RuleTriager = default_triager()
 
 KNOWN_MISSES = {
@@ -43,11 +49,32 @@ KNOWN_MISSES = {
 }
 
 
+def _blind_row(name: str, call: LabeledCall) -> dict[str, str]:
+    """A blind-format case as a row of the first kind, with its officer requirement."""
+    return {
+        "file": name,
+        "case_id": call.case_id,
+        "agency": call.facts.agency,
+        "nature_code": call.facts.nature_code,
+        "priority": str(call.facts.priority),
+        "narrative": call.facts.narrative,
+        "flags": ";".join(sorted(call.facts.flags)),
+        "caller_type": call.facts.caller_type or "",
+        "label": "1" if call.label else "0",
+        "expected_response": "co_response" if call.label else "no_co_response",
+        "expected_safety": "",
+        "expected_needs": ";".join(sorted(call.expected_needs or ())),
+        "officer_required": "1" if call.officer_required else "0",
+    }
+
+
 def _rows() -> list[dict[str, str]]:
     rows = []
     for name in FILES:
         with (HERE / name).open(newline="", encoding="utf-8") as handle:
             rows.extend({**row, "file": name} for row in csv.DictReader(handle))
+    for name in BLIND_FILES:
+        rows.extend(_blind_row(name, call) for call in read_labeled_csv(HERE / name))
     return rows
 
 
@@ -87,6 +114,10 @@ def _problems(row: dict[str, str], result: TriageResult) -> list[str]:
     problems.extend(
         f"needs lack {n}" for n in filter(None, row["expected_needs"].split(";")) if n not in result.needs
     )
+    if row.get("officer_required") == "1" and result.response in ALONE_POSSIBLE:
+        problems.append(
+            f"safety-gate breach: an officer is required but the response is {result.response.value}"
+        )
     return problems
 
 
@@ -124,7 +155,7 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
     assert precision >= 0.80, f"precision {precision:.3f}"
 
 
-@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("name", FILES + BLIND_FILES)
 def test_no_file_falls_far_behind(name: str) -> None:
     recall, precision = _recall_precision([r for r in ROWS if r["file"] == name])
     assert recall >= 0.90, f"{name}: recall {recall:.3f}"

@@ -337,3 +337,11 @@ def test_an_explained_finding_keeps_its_evidence_and_a_share_of_its_weight(triag
     assert explained.score < plain.score
     total = sum(r.weight for r in explained.reasons)
     assert explained.score == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-3)
+
+
+def test_a_negation_in_the_narrative_never_reaches_into_an_append(triager: RuleTriager) -> None:
+    # appends are joined to the narrative with one blank (routing.region.CallState.facts)
+    joined = "RP STS SON IS HEARING VOICES, NO WEAPONS UPDT HE HAS A KNIFE NOW"
+    result = triager.triage(_facts(joined, nature="WELFARE CHECK"))
+    assert "weapon_reported" in result.safety
+    assert result.response is Response.CO_RESPONSE_PRIMARY
