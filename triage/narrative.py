@@ -299,7 +299,7 @@ class NarrativeReader:
         """Every rule match in `narrative`, in text order, each with its modality and evidence."""
         if not narrative:
             return ()
-        text = matching_text(narrative)
+        text, where = _normalized(narrative)
         findings: list[Finding] = []
         context = self.context
         bounds: ClauseBounds | None = None
@@ -318,6 +318,8 @@ class NarrativeReader:
                 about_rp = (
                     rule.rp_discount and not caller_is_subject and context.about_reporting_party(text, start)
                 )
+                if where is not None:  # back to the original text's positions
+                    ev_start, ev_end = where[ev_start], where[ev_end - 1] + 1
                 findings.append(Finding(rule, modality, start, end, narrative[ev_start:ev_end], about_rp))
         if any(f.rule.requires for f in findings):
             present = {f.rule.code for f in findings if f.modality not in _ABSENT}
@@ -361,15 +363,25 @@ _QUOTE = re.compile(r"(?<![A-Z0-9])'|'(?![A-Z0-9])")
 
 
 def matching_text(text: str) -> str:
-    """The text rules are matched against, index for index the same length as `text` (so evidence spans
-    are cut from the original): upper case, accents folded (`MAÑANA` -> `MANANA`, for Spanish remarks),
-    and quotation marks blanked, so that a quoted statement (`said 'just a burden'`) reads like an
-    unquoted one while an apostrophe inside a word (`WON'T`, `RP'S`) stays."""
+    """The text rules are matched against: upper case, accents folded (`MAÑANA` -> `MANANA`, for
+    Spanish remarks), quotation marks blanked (a quoted statement, `said 'just a burden'`, reads like
+    an unquoted one) and apostrophes inside words dropped (`HASN'T` reads `HASNT`, as CAD shorthand
+    writes it, so one pattern serves both)."""
+    return _normalized(text)[0]
+
+
+def _normalized(text: str) -> tuple[str, list[int] | None]:
+    """`matching_text(text)` and, when it is shorter than `text`, where each of its characters came
+    from (so evidence spans are cut from the original text)."""
     upper = text.upper()
     if len(upper) != len(text):
         upper = "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
     if not upper.isascii() or '"' in upper:
         upper = upper.translate(_FOLD)
-    if "'" in upper:
-        upper = _QUOTE.sub(" ", upper)
-    return upper
+    if "'" not in upper:
+        return upper, None
+    upper = _QUOTE.sub(" ", upper)
+    if "'" not in upper:
+        return upper, None
+    where = [i for i, c in enumerate(upper) if c != "'"]
+    return upper.replace("'", ""), where
