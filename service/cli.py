@@ -117,8 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Columns: nature_code and label (required); priority, origin, narrative, agency, "
         "flags (semicolon-separated), caller_type, bh_calls_12m, appends (' || '-separated, joined after the "
         "narrative as the service joins them), officer_required (1/0: counts safety-gate breaches), "
-        "expected_needs (e.g. ems) (optional). Outcome columns are never read. Prints figures only "
-        "unless --show-misses.",
+        "expected_needs (e.g. ems), city and volume (a list of call types weighed by published call volume) "
+        "(optional). Outcome columns are never read. Prints figures only unless --show-misses.",
     )
     evaluation.add_argument("file", help="labeled CSV file")
     evaluation.add_argument(

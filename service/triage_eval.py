@@ -13,6 +13,11 @@ CSV columns (a header row is required; other columns are ignored):
   its last append; `officer_required` (1 when a clinician must never arrive without an officer);
   `expected_needs` (`;`-separated, e.g. `ems`). Other columns (`note`, `expected_safety`, ...) are
   not read.
+- A list of call types (`tests/triage/cases/city_call_types.csv`) adds `volume`, how many calls of
+  that type the city published, and `city`: each row is then one call type weighed by its volume, and
+  the decision is also reported volume-weighted per city, pooled, and with every city weighing the
+  same. A city whose volumes are not published leaves `volume` blank on all its rows: they weigh
+  equally.
 Outcome columns such as `final_call_type` and `clearance` are never read: the scorer sees only what a
 dispatcher knows at intake.
 
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -41,12 +47,14 @@ from triage.evaluation import (
     CalibrationBin,
     Confusion,
     PRPoint,
+    WeightedConfusion,
     average_precision,
     brier_score,
     calibration_table,
     confusion_at,
     precision_at_recall,
     precision_recall_curve,
+    weighted_confusion,
 )
 from triage.facts import CallFacts, Triager, TriageResult
 
@@ -54,11 +62,13 @@ __all__ = [
     "ALONE_POSSIBLE",
     "APPEND_SEPARATOR",
     "NAIVE_BASELINE",
+    "CityVolume",
     "EvalReport",
     "LabeledCall",
     "Miss",
     "SafetyFigures",
     "TriageEvalError",
+    "VolumeFigures",
     "evaluate",
     "joined_narrative",
     "read_labeled_csv",
@@ -96,6 +106,11 @@ class LabeledCall:
     """None when the file has no `expected_needs` column."""
     appends: int = 0
     """How many appends were joined into the narrative."""
+    city: str = ""
+    weighted: bool = False
+    """The file has a `volume` column: the row is a call type weighed by its volume."""
+    volume: float | None = None
+    """The published call volume of the type; None when not published (the city's rows weigh equally)."""
 
 
 def joined_narrative(narrative: str, appends: Sequence[str]) -> str:
@@ -121,7 +136,22 @@ def read_labeled_csv(path: Path) -> list[LabeledCall]:
             raise TriageEvalError(
                 f"{path}: missing required column(s) {sorted(missing)}; found {sorted(columns)}"
             )
-        return [_labeled(path, reader.line_num, row) for row in reader]
+        calls = [_labeled(path, reader.line_num, row) for row in reader]
+    if "volume" in columns:
+        _check_volumes(path, calls)
+    return calls
+
+
+def _check_volumes(path: Path, calls: Sequence[LabeledCall]) -> None:
+    published: dict[str, set[bool]] = {}
+    for call in calls:
+        published.setdefault(call.city, set()).add(call.volume is not None)
+    mixed = sorted(city for city, kinds in published.items() if len(kinds) > 1)
+    if mixed:
+        raise TriageEvalError(
+            f"{path}: city {mixed[0]!r} has a volume on some rows and none on others; leave volume blank "
+            "on every row of a city whose volumes are not published (its rows then weigh equally)"
+        )
 
 
 def _labeled(path: Path, line: int, row: dict[str, str]) -> LabeledCall:
@@ -149,6 +179,7 @@ def _labeled(path: Path, line: int, row: dict[str, str]) -> LabeledCall:
         raise TriageEvalError(
             f"{path}:{line}: priority and bh_calls_12m must be integers ({error})"
         ) from error
+    volume = _volume(path, line, text("volume"))
     facts = CallFacts(
         agency=text("agency"),
         nature_code=text("nature_code"),
@@ -160,7 +191,21 @@ def _labeled(path: Path, line: int, row: dict[str, str]) -> LabeledCall:
         origin=text("origin") or None,
     )
     case_id = text("case_id") or text("call_id") or str(line)
-    return LabeledCall(line, case_id, facts, label, officer, needs, len(appends))
+    return LabeledCall(
+        line, case_id, facts, label, officer, needs, len(appends), text("city"), "volume" in row, volume
+    )
+
+
+def _volume(path: Path, line: int, cell: str) -> float | None:
+    if not cell:
+        return None
+    try:
+        volume = float(cell)
+    except ValueError:
+        volume = -1.0
+    if not math.isfinite(volume) or volume < 0:
+        raise TriageEvalError(f"{path}:{line}: volume must be a number of calls (0 or more), got {cell!r}")
+    return volume
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +242,28 @@ class SafetyFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class CityVolume:
+    """The decision on one city's call types, each weighed by its published volume."""
+
+    city: str
+    call_types: int
+    published: bool
+    """False: the city publishes no volumes, every call type weighs 1."""
+    decision: WeightedConfusion
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeFigures:
+    """The decision volume-weighted: per city, pooled over cities, and with every city weighing the same."""
+
+    cities: tuple[CityVolume, ...]
+    pooled: WeightedConfusion | None
+    """Volumes summed over all cities; None when a city publishes no volumes (counts and ones do not add)."""
+    cities_equal: WeightedConfusion
+    """Each city's weights scaled to sum to 1, so a large city does not drown a small one."""
+
+
+@dataclass(frozen=True, slots=True)
 class EvalReport:
     source: str
     rows: int
@@ -210,6 +277,8 @@ class EvalReport:
     baseline_curve: tuple[PRPoint, ...]
     calibration: tuple[CalibrationBin, ...]
     safety: SafetyFigures
+    volume: VolumeFigures | None
+    """None unless the file has a `volume` column."""
     misses: tuple[Miss, ...]
     """Every call the decision got wrong, in file order (printed only with `show_misses`)."""
 
@@ -253,8 +322,33 @@ def evaluate(source: str, calls: Sequence[LabeledCall], triager: Triager, thresh
         baseline_curve=precision_recall_curve(labels, naive),
         calibration=calibration_table(labels, scores),
         safety=_safety_figures(calls, results),
+        volume=_volume_figures(calls, [w == 1.0 for w in wants]) if any(c.weighted for c in calls) else None,
         misses=tuple(_misses(calls, results)),
     )
+
+
+def _volume_figures(calls: Sequence[LabeledCall], sent: Sequence[bool]) -> VolumeFigures:
+    by_city: dict[str, list[int]] = {}
+    for i, call in enumerate(calls):
+        by_city.setdefault(call.city, []).append(i)
+    cities: list[CityVolume] = []
+    equal_labels: list[bool] = []
+    equal_sent: list[bool] = []
+    equal_weights: list[float] = []
+    for city, rows in by_city.items():
+        published = all(calls[i].volume is not None for i in rows)
+        weights = [(calls[i].volume or 0.0) if published else 1.0 for i in rows]
+        labels = [calls[i].label for i in rows]
+        decisions = [sent[i] for i in rows]
+        cities.append(CityVolume(city, len(rows), published, weighted_confusion(labels, decisions, weights)))
+        total = sum(weights)
+        equal_labels += labels
+        equal_sent += decisions
+        equal_weights += [w / total if total else 0.0 for w in weights]
+    pooled = None
+    if all(c.published for c in cities):
+        pooled = weighted_confusion([c.label for c in calls], list(sent), [c.volume or 0.0 for c in calls])
+    return VolumeFigures(tuple(cities), pooled, weighted_confusion(equal_labels, equal_sent, equal_weights))
 
 
 def _breach(call: LabeledCall, result: TriageResult) -> bool:
@@ -309,7 +403,8 @@ def render(report: EvalReport, *, show_misses: bool = False) -> str:
     """The human-readable report: summary rows, the decision's safety figures, confusion, PR curve
     points, calibration. Figures only, unless `show_misses` (then every miss with its text)."""
     lines = [
-        f"triage-eval {report.source}: {report.rows} calls, {report.positives} positive "
+        f"triage-eval {report.source}: {report.rows} {'call types' if report.volume else 'calls'},"
+        f" {report.positives} positive "
         f"({report.positives / max(report.rows, 1):.1%})",
         "",
         f"  {'':<44} {'precision':>9} {'recall':>6} {'F1':>6} {'AP':>6} {'flagged':>8} {'TP':>5} {'FP':>5}"
@@ -323,6 +418,7 @@ def render(report: EvalReport, *, show_misses: bool = False) -> str:
         ),
         "",
         *_decision_lines(report),
+        *_volume_lines(report.volume),
         "",
         f"  Brier score of the score: {report.scorer.brier:.4f}"
         f" (always predicting the base rate: {_base_brier(report):.4f})",
@@ -379,6 +475,28 @@ def _decision_lines(report: EvalReport) -> list[str]:
         )
     if s.ems_missed is not None:
         lines.append(f"  ems needs missed: {s.ems_missed} of {s.ems_expected}")
+    return lines
+
+
+def _volume_lines(volume: VolumeFigures | None) -> list[str]:
+    if volume is None:
+        return []
+    lines = [
+        "",
+        "  decision weighted by call volume (each row a call type, weighed by the calls the city published):",
+        f"    {'city':<28} {'types':>6} {'volume':>10} {'recall':>7} {'precision':>9}",
+    ]
+
+    def row(name: str, types: str, total: str, d: WeightedConfusion) -> str:
+        return f"    {name:<28} {types:>6} {total:>10} {d.recall:7.3f} {d.precision:9.3f}"
+
+    for c in volume.cities:
+        d = c.decision
+        total = f"{d.tp + d.fp + d.fn + d.tn:.0f}" if c.published else "unpublished"
+        lines.append(row(c.city or "(no city)", str(c.call_types), total, d))
+    if volume.pooled is not None:
+        lines.append(row("pooled by volume", "", "", volume.pooled))
+    lines.append(row("every city weighing the same", "", "", volume.cities_equal))
     return lines
 
 
@@ -441,6 +559,21 @@ def as_json(report: EvalReport) -> dict[str, Any]:
         "curve": [asdict(p) for p in report.curve],
         "calibration": [asdict(b) for b in report.calibration],
         "safety": asdict(report.safety),
+        "volume": None if report.volume is None else _volume_json(report.volume),
+    }
+
+
+def _volume_json(volume: VolumeFigures) -> dict[str, Any]:
+    def figures(d: WeightedConfusion) -> dict[str, Any]:
+        return {"recall": d.recall, "precision": d.precision, "confusion": asdict(d)}
+
+    return {
+        "cities": [
+            {"city": c.city, "call_types": c.call_types, "published": c.published, **figures(c.decision)}
+            for c in volume.cities
+        ],
+        "pooled": None if volume.pooled is None else figures(volume.pooled),
+        "cities_equal": figures(volume.cities_equal),
     }
 
 

@@ -11,7 +11,14 @@ from pydantic import ValidationError
 from schemas.decisions import Band, Response
 from service.cli import main
 from service.settings import Settings
-from service.triage_eval import SafetyFigures, TriageEvalError, evaluate, read_labeled_csv
+from service.triage_eval import (
+    SafetyFigures,
+    TriageEvalError,
+    as_json,
+    evaluate,
+    read_labeled_csv,
+    render,
+)
 from triage.facts import CallFacts, TriageResult
 from triage.rulebook import load_triager
 
@@ -218,6 +225,87 @@ def test_by_default_only_figures_are_printed_never_case_text(
     assert "CAR BLOCKING DRIVEWAY" in shown
     assert "missed crises" in shown
     assert "ems needs missed" in shown
+
+
+CITY_TYPES = """city,source,field,nature_code,volume,label,note
+Alpha,x,Type,SUICIDE,300,1,
+Alpha,x,Type,DISTURBANCE,600,0,
+Alpha,x,Type,MENTAL,100,1,
+Beta,y,Type,OD,,1,volumes not published
+Beta,y,Type,THEFT,,0,
+Beta,y,Type,WELFARE CHECK,,1,
+"""
+
+
+def test_call_types_are_weighed_by_their_published_volume(tmp_path: Path) -> None:
+    calls = read_labeled_csv(_write(tmp_path, CITY_TYPES))
+    assert [(c.city, c.volume) for c in calls][:2] == [("Alpha", 300.0), ("Alpha", 600.0)]
+    assert calls[3].volume is None
+    assert calls[3].weighted
+    sent = {"SUICIDE": True, "DISTURBANCE": True, "MENTAL": False, "OD": True, "THEFT": False}
+    triager = _NatureTriager(sent)
+    report = evaluate("types.csv", calls, triager, 0.40)
+    assert report.volume is not None
+    alpha, beta = report.volume.cities
+    assert (alpha.city, alpha.call_types, alpha.published) == ("Alpha", 3, True)
+    assert alpha.decision.recall == pytest.approx(300 / 400)
+    assert alpha.decision.precision == pytest.approx(300 / 900)
+    assert not beta.published, "no volumes published: each type weighs 1"
+    assert beta.decision.recall == pytest.approx(1 / 2)
+    assert beta.decision.precision == pytest.approx(1.0)
+    assert report.volume.pooled is None, "volumes and ones are not added together"
+    equal = report.volume.cities_equal
+    assert equal.tp == pytest.approx(3 / 10 + 1 / 3)
+    assert equal.fn == pytest.approx(1 / 10 + 1 / 3)
+    assert equal.fp == pytest.approx(6 / 10)
+    text = render(report)
+    assert "decision weighted by call volume" in text
+    assert "unpublished" in text
+    assert as_json(report)["volume"]["cities"][0]["recall"] == pytest.approx(0.75)
+
+
+def test_pooled_volumes_when_every_city_publishes_them(tmp_path: Path) -> None:
+    published = CITY_TYPES.replace("OD,,1", "OD,50,1").replace("THEFT,,0", "THEFT,50,0")
+    published = published.replace("WELFARE CHECK,,1", "WELFARE CHECK,0,1")
+    calls = read_labeled_csv(_write(tmp_path, published))
+    sent = {"SUICIDE": True, "DISTURBANCE": False, "MENTAL": True, "OD": True, "THEFT": False}
+    report = evaluate("types.csv", calls, _NatureTriager(sent), 0.40)
+    assert report.volume is not None
+    assert report.volume.pooled is not None
+    assert report.volume.pooled.recall == pytest.approx(1.0)
+    assert report.volume.pooled.tp == pytest.approx(450.0)
+    assert report.volume.pooled.tn == pytest.approx(650.0)
+
+
+def test_files_without_volumes_have_no_volume_figures(tmp_path: Path) -> None:
+    report = evaluate("calls.csv", read_labeled_csv(_write(tmp_path, CSV)), load_triager(), 0.40)
+    assert report.volume is None
+    assert "weighted by call volume" not in render(report)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("OD,,1", "OD,7,1"), "city 'Beta' has a volume on some rows and none on others"),
+        (("SUICIDE,300,1", "SUICIDE,-3,1"), r"types.csv:2: volume must be a number of calls"),
+        (("MENTAL,100,1", "MENTAL,lots,1"), r"types.csv:4: volume must be a number of calls"),
+    ],
+)
+def test_bad_volumes_name_the_problem(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    with pytest.raises(TriageEvalError, match=message):
+        read_labeled_csv(_write(tmp_path, CITY_TYPES.replace(*change), "types.csv"))
+
+
+class _NatureTriager:
+    """Sends a co-responder for the nature codes marked True, so the weighted figures are known."""
+
+    def __init__(self, sent: dict[str, bool]) -> None:
+        self.sent = sent
+
+    def triage(self, facts: CallFacts) -> TriageResult:
+        yes = self.sent.get(facts.nature_code, False)
+        response = Response.CO_RESPONSE_PRIMARY if yes else Response.NOT_BEHAVIORAL
+        return TriageResult(0.9 if yes else 0.1, Band.HIGH if yes else Band.NONE, response, (), ())
 
 
 def test_a_bad_officer_required_value_names_its_line(tmp_path: Path) -> None:

@@ -206,6 +206,14 @@ def test_every_decision_explains_itself(triager: RuleTriager) -> None:
         ("EDP", "XYZ", "MENTAL_HEALTH"),
         ("--SUICIDE", "SPD", "SUICIDE"),
         ("Person in Behavioral/Emotional Crisis", "SPD", "MENTAL_HEALTH"),
+        ("46 - CIT", "XYZ", "MENTAL_HEALTH"),
+        ("BEHAV HLTH", "XYZ", "MENTAL_HEALTH"),
+        ("INDECENT BEHAVIOR", "XYZ", "LEWD_EXPOSURE"),
+        ("MISSING - (ALZHEIMER, ENDANGERED, ELDERLY)", "SPD", "DEMENTIA"),
+        ("MISSING - ADULT", "SPD", "MISSING_PERSON"),
+        ("MEDICAL - NALOXONE", "XYZ", "OVERDOSE"),
+        ("121C_Mental Disordr NonViolent", "XYZ", "MENTAL_HEALTH"),
+        ("*Bridge Jumper_Law", "XYZ", "SUICIDE"),
     ],
 )
 def test_agency_aliases_select_the_nature_category(
