@@ -360,13 +360,16 @@ _FOLD = str.maketrans(
     }
 )
 _QUOTE = re.compile(r"(?<![A-Z0-9])'|'(?![A-Z0-9])")
+_AINT = re.compile(r"\bAINT\b")
 
 
 def matching_text(text: str) -> str:
     """The text rules are matched against: upper case, accents folded (`MAÑANA` -> `MANANA`, for
     Spanish remarks), quotation marks blanked (a quoted statement, `said 'just a burden'`, reads like
-    an unquoted one) and apostrophes inside words dropped (`HASN'T` reads `HASNT`, as CAD shorthand
-    writes it, so one pattern serves both)."""
+    an unquoted one), apostrophes inside words dropped (`HASN'T` reads `HASNT`, as CAD shorthand
+    writes it, so one pattern serves both) and `AIN'T` / `AINT` read as `NOT` (`AINT EATING`,
+    `SHE AINT SUICIDAL`: every negation and sign pattern knows NOT; same length, so evidence spans
+    still fall on the original text)."""
     return _normalized(text)[0]
 
 
@@ -379,9 +382,13 @@ def _normalized(text: str) -> tuple[str, list[int] | None]:
     if not upper.isascii() or '"' in upper:
         upper = upper.translate(_FOLD)
     if "'" not in upper:
-        return upper, None
+        return _ain_t(upper), None
     upper = _QUOTE.sub(" ", upper)
     if "'" not in upper:
-        return upper, None
+        return _ain_t(upper), None
     where = [i for i, c in enumerate(upper) if c != "'"]
-    return upper.replace("'", ""), where
+    return _ain_t(upper.replace("'", "")), where
+
+
+def _ain_t(upper: str) -> str:
+    return _AINT.sub("NOT ", upper) if "AINT" in upper else upper

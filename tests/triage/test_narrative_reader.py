@@ -119,6 +119,20 @@ def test_evidence_is_the_span_with_its_trigger(reader: NarrativeReader) -> None:
     assert post.evidence == "SI NEG"
 
 
+def test_aint_reads_as_not_and_evidence_stays_on_the_original_text(reader: NarrativeReader) -> None:
+    assert matching_text("She ain't suicidal") == "SHE NOT  SUICIDAL"
+    assert matching_text("PAINT AINTREE") == "PAINT AINTREE", "only the word AINT"
+    (negated,) = [
+        f for f in reader.read("RP says she ain't suicidal, just upset") if f.rule.code == "SUICIDAL_IDEATION"
+    ]
+    assert negated.modality is Modality.NEGATED
+    assert negated.evidence == "ain't suicidal"
+    codes = {
+        f.rule.code for f in reader.read("DAD AINT EATING SINCE MAMA PASSED, SAYS HE WANTS TO BE WITH HER")
+    }
+    assert {"DEPRESSION_SIGNS", "REUNION_WITH_DECEASED"} <= codes
+
+
 def test_every_match_of_a_text_is_found_once_in_text_order(reader: NarrativeReader) -> None:
     findings = reader.read("HEARING VOICES. HAS A KNIFE. HEARING VOICES AGAIN")
     voices = [f.start for f in findings if f.rule.code == "HALLUCINATIONS"]
