@@ -35,7 +35,7 @@ from service.broker import EmbeddedBroker, free_port
 from service.kafka.fetch_wait import FetchWaitTuner
 from simulator import FeedConfig, SyntheticFeed, demo_roster
 
-__all__ = ["POISON", "ChaosResult", "read_topic_to_end", "run_chaos"]
+__all__ = ["POISON", "ChaosResult", "ServiceProcess", "read_topic_to_end", "run_chaos"]
 
 _PING = (
     b'{"event_id": "p-ping", "type": "unit.location", "occurred_at": "2026-11-28T21:00:00Z", '
@@ -99,7 +99,7 @@ async def read_topic_to_end(bootstrap: str, topic: str, timeout_s: float = 60.0)
         await consumer.stop()
 
 
-class _Service:
+class ServiceProcess:
     """One `corespond serve` process against an external broker, restartable, killable."""
 
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
@@ -209,6 +209,7 @@ async def run_chaos(
         "CORESPOND_TOPIC_DECISIONS": f"chaos.decisions.{tag}",
         "CORESPOND_TOPIC_DLQ": f"chaos.dlq.{tag}",
         "CORESPOND_TOPIC_CHANGELOG": f"chaos.changelog.{tag}",
+        "CORESPOND_TOPIC_UNIT_VIEWS": f"chaos.units.{tag}",
     }
     env = {
         **os.environ,
@@ -216,10 +217,11 @@ async def run_chaos(
         "CORESPOND_KAFKA_BOOTSTRAP": bootstrap,
         "CORESPOND_CONSUMER_GROUP": f"chaos-{tag}",
         "CORESPOND_INSTANCE_ID": f"chaos-{tag}-1",
+        "CORESPOND_STATIC_MEMBERSHIP": "true",  # one member: a restart takes its partitions straight back
         "CORESPOND_TOPIC_PARTITIONS": "2",
         "CORESPOND_LOG_LEVEL": os.environ.get("CORESPOND_LOG_LEVEL", "WARNING"),
     }
-    service = _Service(env, free_port(), workdir / f"chaos-{tag}.log")
+    service = ServiceProcess(env, free_port(), workdir / f"chaos-{tag}.log")
     result = ChaosResult(kills=0, events_sent=0, seconds=seconds)
     async with httpx.AsyncClient(timeout=5) as client:
         await service.start()
@@ -256,7 +258,7 @@ async def run_chaos(
 
 
 async def _kill_repeatedly(
-    service: _Service,
+    service: ServiceProcess,
     client: httpx.AsyncClient,
     producing: asyncio.Task[tuple[int, set[bytes], float]],
     kills: int,

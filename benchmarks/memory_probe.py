@@ -6,9 +6,11 @@
    read back (everything before it was applied and published), checks the service's
    `corespond_open_calls` gauge, and reads VmRSS from /proc/PID/status. Per 10,000 calls =
    RSS growth over a step / calls in the step * 10,000. It includes everything the process holds
-   for those calls: region state, published decisions, the decision store, the WebSocket replay
-   ring (bounded, 20,000 frames by default) and allocator overhead; RSS is what an operator sizes a
-   pod by.
+   for those calls: region state, the decision store and allocator overhead; RSS is what an operator
+   sizes a pod by. The WebSocket replay ring is bounded (`CORESPOND_WS_RING_SIZE` frames, 20,000 by
+   default): a fixed cost, not one per call, so the service runs with a ring the warm-up fills
+   (`ring_frames`, one frame per warm-up call) and the ring's fixed cost is reported beside, from
+   (2): bytes per frame x the default ring size.
 2. **Live state by component** (`measure_live_state`): the same events applied in this process to
    the service's own `RegionHost`, `DecisionStore` and `DecisionHub` under `tracemalloc`, so the
    growth can be split between region state (routing core), the decision store and the hub's ring.
@@ -33,7 +35,7 @@ from benchmarks.processes import RunningProcess, rss_bytes
 from service.bootstrap import region_host
 from service.records import InputRecord
 from service.settings import Settings
-from service.store import DecisionStore
+from service.store import DecisionStore, StoredDecision
 from service.ws.hub import DecisionHub
 
 __all__ = ["LiveStateResult", "MemoryStep", "ServiceMemoryResult", "measure_live_state", "per_10k_calls"]
@@ -111,6 +113,9 @@ class LiveStateResult:
     ws_ring_mb_per_10k: float
     total_mb_per_10k: float
     ws_ring_frames: int
+    ws_default_ring_mb: float
+    """The fixed cost of a full ring of the default size (`CORESPOND_WS_RING_SIZE`), from the bytes
+    per frame the ring held here."""
     open_calls: int
 
 
@@ -124,7 +129,7 @@ class _PlanClock:
 
 
 def measure_live_state(
-    warmup: LoadPlan, step: LoadPlan, start: datetime, batch: int = 500
+    warmup: LoadPlan, step: LoadPlan, start: datetime, batch: int = 500, *, ring_frames: int
 ) -> LiveStateResult:
     """Apply `warmup` then `step` (new calls only) to the service's state objects in this process.
 
@@ -137,7 +142,7 @@ def measure_live_state(
     clock = _PlanClock(start)
     host = region_host(settings, clock)
     store = DecisionStore(settings.decision_store_closed)
-    hub = DecisionHub(settings.ws_ring_size, settings.ws_client_queue, first_seq=1)
+    hub = DecisionHub(ring_frames, settings.ws_client_queue, first_seq=1)
     offset = 0
 
     def feed(plan: LoadPlan) -> tuple[int, int]:
@@ -154,11 +159,11 @@ def measure_live_state(
             clock.offset_s = chunk[-1].at_s
             outcome = host.process(records)
             before = tracemalloc.get_traced_memory()[0]
-            for decision, raw in outcome.decisions:
-                store.put(decision, raw)
+            for decided in outcome.decisions:
+                store.put(StoredDecision.parse(decided.encoded))
             after_store = tracemalloc.get_traced_memory()[0]
-            for decision, raw in outcome.decisions:
-                hub.publish(decision.region, raw)
+            for n, decided in enumerate(outcome.decisions):
+                hub.publish(decided.region, 0, offset + n, decided.encoded)
             store_grown += after_store - before
             hub_grown += tracemalloc.get_traced_memory()[0] - after_store
             # Free this batch's decisions here, not when the next batch rebinds the name inside a
@@ -183,6 +188,10 @@ def measure_live_state(
         decision_store_mb_per_10k=per_10k_calls(store_grown, calls),
         ws_ring_mb_per_10k=per_10k_calls(hub_grown, calls),
         total_mb_per_10k=per_10k_calls(total, calls),
-        ws_ring_frames=min(settings.ws_ring_size, hub.last_seq),
+        ws_ring_frames=min(ring_frames, hub.last_seq),
+        ws_default_ring_mb=hub.ring_text_bytes()
+        / max(1, min(ring_frames, hub.last_seq))
+        * settings.ws_ring_size
+        / 1e6,
         open_calls=len(store),
     )

@@ -54,11 +54,14 @@ class PhaseTopics:
     group: str
     changelog: str
     """The service's state topic: each phase its own, or a phase would restore the last one's state."""
+    units: str
+    """The service's unit-view topic (its read side), each phase its own for the same reason."""
 
     @classmethod
     def for_phase(cls, run_tag: str, phase: str) -> PhaseTopics:
         base = f"bench.{run_tag}.{phase}"
-        return cls(f"{base}.events", f"{base}.out", f"{base}.dlq", f"{base}.group", f"{base}.changelog")
+        names = ("events", "out", "dlq", "group", "changelog", "units")
+        return cls(*(f"{base}.{name}" for name in names))
 
     def env(self, bootstrap: str) -> dict[str, str]:
         return {
@@ -67,6 +70,7 @@ class PhaseTopics:
             "CORESPOND_TOPIC_DECISIONS": self.outputs,
             "CORESPOND_TOPIC_DLQ": self.dlq,
             "CORESPOND_TOPIC_CHANGELOG": self.changelog,
+            "CORESPOND_TOPIC_UNIT_VIEWS": self.units,
             "CORESPOND_CONSUMER_GROUP": self.group,
         }
 
@@ -77,7 +81,7 @@ async def drop_phase_topics(bootstrap: str, topics: PhaseTopics) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        phase = (topics.events, topics.outputs, topics.dlq, topics.changelog)
+        phase = (topics.events, topics.outputs, topics.dlq, topics.changelog, topics.units)
         doomed = [t for t in phase if t in existing]
         if doomed:
             await admin.delete_topics(doomed)

@@ -48,6 +48,7 @@ from benchmarks.processes import (
     noop_process,
     service_process,
 )
+from benchmarks.read_probe import ReadProbe, probe_reads
 from benchmarks.report import write_outputs
 from benchmarks.routing_solve import measure_routing_solve
 from benchmarks.stats import ratio, summarize, trend_ms_per_s, windows
@@ -178,16 +179,25 @@ async def _latency_run(
     ws_url = process.ws_url if process is not None and target == "service" else None
     meter = CpuMeter(broker.cpu_pids(process))
     meter.start()
-    run = await measure_open_loop(
-        bootstrap,
-        topics.events,
-        topics.events if target == "broker" else topics.outputs,
-        plan,
-        id_field="source_event_id" if target == "service" else "event_id",
-        ws_url=ws_url,
-        settle_timeout_s=60.0,
-        on_progress=progress.phase(f"{target} {plan.rate_per_s:,.0f}/s{' burst' if burst else ''}"),
-    )
+    stop_reads = asyncio.Event()
+    reads: asyncio.Task[ReadProbe] | None = None
+    if process is not None and target == "service" and not burst and plan.rate_per_s == max(config.rates):
+        assert process.base_url is not None
+        reads = asyncio.create_task(probe_reads(process.base_url, plan, stop=stop_reads))
+    try:
+        run = await measure_open_loop(
+            bootstrap,
+            topics.events,
+            topics.events if target == "broker" else topics.outputs,
+            plan,
+            id_field="source_event_id" if target == "service" else "event_id",
+            ws_url=ws_url,
+            settle_timeout_s=60.0,
+            on_progress=progress.phase(f"{target} {plan.rate_per_s:,.0f}/s{' burst' if burst else ''}"),
+        )
+    finally:
+        stop_reads.set()
+        probe = None if reads is None else await reads
     cores = meter.stop()
     at_s, latency = run.samples(plan, run.kafka, config.warmup_s)
     ws = run.samples(plan, run.websocket, config.warmup_s)[1] if run.websocket is not None else None
@@ -209,16 +219,27 @@ async def _latency_run(
         "trend_ms_per_s": trend_ms_per_s(at_s, latency),
         "windows": [asdict(w) for w in windows(at_s, latency, 5.0 if plan.seconds >= 20 else 1.0)],
         "cpu_cores": cores,
+        "call_reads": None
+        if probe is None
+        else {**asdict(summarize(probe.latencies_ms)), "statuses": probe.statuses, "errors": probe.errors},
     }
 
 
 @contextlib.asynccontextmanager
 async def _pipeline(
-    target: str, bootstrap: str, topics: PhaseTopics, logs: Path, *, wait_ready: bool = True
+    target: str,
+    bootstrap: str,
+    topics: PhaseTopics,
+    logs: Path,
+    *,
+    wait_ready: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[RunningProcess]:
     log_path = logs / f"{topics.events}.{target}.log"
     if target == "service":
-        async with service_process(bootstrap, topics, log_path, wait_ready=wait_ready) as running:
+        async with service_process(
+            bootstrap, topics, log_path, wait_ready=wait_ready, extra_env=extra_env
+        ) as running:
             yield running
     else:
         async with noop_process(bootstrap, topics, log_path, wait_ready=wait_ready) as running:
@@ -294,6 +315,7 @@ async def _create_topics(bootstrap: str, topics: PhaseTopics) -> None:
             topic_decisions=topics.outputs,
             topic_dlq=topics.dlq,
             topic_changelog=topics.changelog,
+            topic_unit_views=topics.units,
         )
     )
 
@@ -343,12 +365,15 @@ async def _memory_phase(
         ),
     ]
     progress.phase("memory (service RSS)")
-    async with _pipeline("service", bootstrap, topics, logs) as process:
+    ring = {"CORESPOND_WS_RING_SIZE": str(warmup_calls)}  # filled by the warm-up: see memory_probe
+    async with _pipeline("service", bootstrap, topics, logs, extra_env=ring) as process:
         rss = await measure_service_memory(bootstrap, topics.events, topics.outputs, process, plans)
     await drop_phase_topics(bootstrap, topics)
     progress.bar.update(sum(len(p.events) for p in plans))
     progress.phase("memory (live state)")
-    live = measure_live_state(plans[0], replace(plans[1], roster=[]), datetime.now(UTC))
+    live = measure_live_state(
+        plans[0], replace(plans[1], roster=[]), datetime.now(UTC), ring_frames=warmup_calls
+    )
     result["memory"] = {"service_rss": asdict(rss), "live_state": asdict(live)}
     progress.note(
         f"memory: {rss.mb_per_10k_calls} MB per 10k calls (RSS), live state {live.total_mb_per_10k:.2f} MB"

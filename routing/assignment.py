@@ -43,7 +43,15 @@ from typing import Final
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from routing.candidates import Candidates, FloatArray, IntArray, best_units, build_candidates, read_back
+from routing.candidates import (
+    Candidates,
+    FloatArray,
+    IntArray,
+    best_units,
+    build_candidates,
+    read_back,
+    urgency_order,
+)
 from routing.errors import SolveFailed
 from routing.greedy import greedy_plan
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
@@ -81,7 +89,22 @@ def assign_units(
     options: AssignmentOptions,
 ) -> AssignmentPlan:
     """Place each call on at most one unit, within unit slots and shifts, at least total weighted cost."""
+    if not units:
+        return _nobody_to_send(calls)
     return plan_candidates(build_candidates(calls, units, travel, options), options)
+
+
+def _nobody_to_send(calls: Sequence[CallDemand]) -> AssignmentPlan:
+    """The plan without a single unit on duty (a night with no team): every call queued, in urgency
+    order, none in any unit's jurisdiction; what the solve would say, without building its arrays."""
+    ordered = sorted(calls, key=lambda c: c.call_id)
+    placements = {
+        ordered[j].call_id: Placement(
+            ordered[j].call_id, None, None, None, (), k + 1, "no_unit_in_jurisdiction"
+        )
+        for k, j in enumerate(urgency_order(ordered).tolist())
+    }
+    return AssignmentPlan(placements, AssignmentMethod.MIN_COST_FLOW, optimal=True)
 
 
 def plan_candidates(cand: Candidates, options: AssignmentOptions) -> AssignmentPlan:
@@ -94,6 +117,13 @@ def plan_candidates(cand: Candidates, options: AssignmentOptions) -> AssignmentP
         return greedy_plan(cand, options, "over_size_budget")
     ranked = best_units(cand.cost_s, max(per_call, options.alternatives + 1))
     rows, cols = pruned_arcs(cand, ranked[:, :per_call])
+    if rows.size == 0 and not np.isfinite(cand.cost_s).any():
+        # No call may go to any unit with a free slot: all stay queued, proven without a solve (a
+        # night with no team on duty plans this way on every batch).
+        queued = np.full(n, -1, dtype=np.int64)
+        return AssignmentPlan(
+            read_back(cand, queued, ranked, options), AssignmentMethod.MIN_COST_FLOW, optimal=True
+        )
     budget = max(int(options.solver_budget_ms * ARCS_PER_MS), rows.size)
     # Every arc a call lacks costs at least its per_call-th cheapest one (its pricing floor).
     floor_s = np.full(n, np.inf)

@@ -3,10 +3,16 @@
 `decide(state, now, policy)` runs after a micro-batch of events has been applied. It publishes a new
 revision of a call's decision only when something material changed (triage, recommended unit, queue
 or fixed status, closure); ETA drift, alternatives and queue position alone refresh nothing.
+
+The epoch also writes the unserved-call ledger (`routing.ledger`): after each plan it notes the
+ledger reason of every call the plan queued, and each eligible call that closes gets its one entry,
+appended to `state.journal.ledger` beside its closed decision. The caller reads the entries there
+before it clears the journal (`routing.snapshot.take_delta` carries them into the persisted record).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -16,23 +22,15 @@ import numpy as np
 import orjson
 
 from routing.assignment import assign_units
+from routing.decided import DecidedCall, encode_decision_fields
+from routing.ledger import ledger_entries, note_queue_reasons
 from routing.plan import AssignmentOptions, AssignmentPlan, CallDemand, Placement, UnitSupply
 from routing.region import TIED_STATUSES, CallState, PublishedDecision, RegionState, UnitState
 from routing.travel import HaversineTravel, TravelModel
-from schemas.decisions import (
-    Alternative,
-    Assignment,
-    AssignmentMethod,
-    AssignmentStatus,
-    CallStatus,
-    CallSummary,
-    Decision,
-    Triage,
-    encode_decision,
-)
-from schemas.geo import GeoPoint
+from routing.triaged import Triaged
+from schemas.decisions import AssignmentMethod, AssignmentStatus, CallStatus, Decision
 from schemas.units import ResponseModel, UnitStatus
-from triage.facts import Triager, TriageResult
+from triage.facts import Triager
 
 __all__ = ["Planner", "Policy", "decide"]
 
@@ -67,18 +65,19 @@ class Policy:
 
 
 def decide(state: RegionState, now: datetime, policy: Policy) -> list[Decision]:
-    """Decisions for every call whose decision materially changed, ordered by call id."""
-    return [decision for decision, _ in decide_encoded(state, now, policy)]
+    """Decisions for every call whose decision materially changed, ordered by call id, as the
+    contract's models (parsed from their JSON: for tests and readers; the service uses `decide_encoded`)."""
+    return [decided.decision() for decided in decide_encoded(state, now, policy)]
 
 
-def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tuple[Decision, bytes]]:
-    """`decide`, each decision with the JSON bytes the call state keeps (published as they are)."""
+def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[DecidedCall]:
+    """`decide`, each new revision as its JSON bytes (published as they are) and its routing fields."""
     for call_id in state.touched:
         call = state.calls.get(call_id)
         # A call created and closed within one micro-batch is still triaged: its one and final
         # decision must explain it like any other.
         if call is not None and call.created and (not call.closed or call.triage is None):
-            call.triage = policy.triager.triage(call.facts())
+            call.triage = Triaged.of(policy.triager.triage(call.facts()))
             if call.eligible_since is None and call.triage.response.wants_co_responder:
                 call.eligible_since = call.changed_at
     pending = [c for c in state.calls.values() if _wants_unit(c)]
@@ -91,12 +90,14 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tu
         off_duty = [u for u in state.units.values() if not _routable(u, now)]
         for call in pending:
             call.placement = _explain_off_duty(plan.placements.get(call.call_id), call, off_duty)
+        state.journal.calls.update(note_queue_reasons(pending, state.units.values(), now))
         method, optimal = plan.method, plan.optimal
     else:
         method, optimal = AssignmentMethod.MIN_COST_FLOW, True
     candidates = set(state.touched)
     candidates.update(c.call_id for c in pending)
-    decisions: list[tuple[Decision, bytes]] = []
+    decisions: list[DecidedCall] = []
+    closing: list[CallState] = []
     for call_id in sorted(candidates):
         call = state.calls.get(call_id)
         if call is None or not call.created or call.triage is None:
@@ -105,13 +106,17 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[tu
         material = _material(call, planned)
         if call.published is None or material != call.published.material:
             source = call.last_event_id if call_id in state.touched else state.last_event_id
-            decision = _decision(state, call, planned, now, source)
-            encoded = encode_decision(decision)
-            call.published = PublishedDecision(decision.revision, material, encoded)
-            decisions.append((decision, encoded))
+            decided = _decided(state, call, planned, now, source)
+            call.published = PublishedDecision(decided.revision, material)
+            decisions.append(decided)
             state.journal.decided.append(call_id)
+            state.journal.decisions.append(decided.encoded.decode())
         if call.closed:
+            closing.append(call)
             state.forget_closed(call_id)
+    if closing:
+        entries = ledger_entries(state.region, closing, state.units, travel, policy.options)
+        state.journal.ledger.extend(entries)
     state.journal.calls.update(state.touched)
     state.journal.calls.update(state.journal.decided)
     state.touched.clear()
@@ -291,30 +296,21 @@ def _assignment(
     )
 
 
-def _triage_view(result: TriageResult) -> Triage:
-    return Triage(
-        score=result.score,
-        band=result.band,
-        response=result.response,
-        reasons=list(result.reasons),
-        safety=list(result.safety),
-    )
-
-
 def _material(call: CallState, assignment: _Planned) -> str:
-    """What must change for a new revision, as canonical JSON: triage, the unit, the queued or fixed
-    state, the call's status and its intake summary; not ETA drift, alternatives or queue position.
-    A string, so that it survives the changelog unchanged and compares after a restore (and not
-    orjson's bytes, whose allocation keeps about 4 KB each)."""
+    """What must change for a new revision: triage, the unit, the queued or fixed state, the call's
+    status and its intake summary; not ETA drift, alternatives or queue position. Kept as a 64-bit
+    digest of their canonical JSON (a call holds it for as long as it is open; a collision, about
+    one in 10^19 per comparison, would hold back one revision), as a string so that it survives the
+    changelog unchanged and compares after a restore."""
     t = call.triage
     assert t is not None
-    return orjson.dumps(
+    canonical = orjson.dumps(
         [
             CallStatus.CLOSED if call.closed else CallStatus.OPEN,
             t.band,
             t.response,
             list(t.safety),
-            [r.code for r in t.reasons],
+            list(t.reason_codes),
             round(t.score, 3),
             assignment.status,
             assignment.unit_id,
@@ -326,45 +322,59 @@ def _material(call: CallState, assignment: _Planned) -> str:
             round(call.lat, 5),
             round(call.lon, 5),
         ]
-    ).decode()
+    )
+    return hashlib.blake2b(canonical, digest_size=8).hexdigest()
 
 
-def _decision(
+def _decided(
     state: RegionState,
     call: CallState,
     planned: _Planned,
     now: datetime,
     source_event_id: str,
-) -> Decision:
-    assert call.triage is not None
+) -> DecidedCall:
+    triage = call.triage
+    assert triage is not None
     revision = call.revision + 1
-    return Decision(
-        decision_id=f"{state.region}/{call.call_id}/{revision}",
-        call_id=call.call_id,
+    call_status = CallStatus.CLOSED if call.closed else CallStatus.OPEN
+    encoded = encode_decision_fields(
         region=state.region,
+        call_id=call.call_id,
         revision=revision,
         decided_at=now,
         source_event_id=source_event_id,
-        call_status=CallStatus.CLOSED if call.closed else CallStatus.OPEN,
-        triage=_triage_view(call.triage),
-        assignment=Assignment(
-            status=planned.status,
-            unit_id=planned.unit_id,
-            model=planned.model,
-            eta_s=planned.eta_s,
-            method=planned.method,
-            optimal=planned.optimal,
-            fixed=planned.fixed,
-            reason=planned.reason,
-        ),
-        alternatives=[Alternative(unit_id=u, eta_s=e) for u, e in planned.alternatives],
+        call_status=call_status,
+        score=triage.score,
+        band=triage.band.value,
+        response=triage.response.value,
+        reasons_json=triage.reasons_json,
+        safety=triage.safety,
+        status=planned.status,
+        unit_id=planned.unit_id,
+        model=planned.model,
+        eta_s=planned.eta_s,
+        method=planned.method,
+        optimal=planned.optimal,
+        fixed=planned.fixed,
+        reason=planned.reason,
+        alternatives=planned.alternatives,
         queue_position=planned.queue_position,
-        call=CallSummary(
-            agency=call.agency,
-            nature_code=call.nature_code,
-            priority=call.priority,
-            location=GeoPoint(lat=call.lat, lon=call.lon),
-            received_at=call.opened_at,
-            eligible_since=call.eligible_since,
-        ),
+        agency=call.agency,
+        nature_code=call.nature_code,
+        priority=call.priority,
+        lat=call.lat,
+        lon=call.lon,
+        received_at=call.opened_at,
+        eligible_since=call.eligible_since,
+    )
+    return DecidedCall(
+        call_id=call.call_id,
+        region=state.region,
+        revision=revision,
+        call_status=call_status,
+        status=planned.status,
+        unit_id=planned.unit_id,
+        fixed=planned.fixed,
+        method=planned.method,
+        encoded=encoded,
     )

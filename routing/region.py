@@ -7,6 +7,12 @@
 - a call.updated that arrives before its call.created opens a stub that the create completes;
 - a closed call stays closed: later updates for it are ignored.
 Decisions are not made here but in `routing.epoch.decide`, once per micro-batch.
+
+For the unserved-call ledger (`routing.ledger`) a call also remembers, in CAD time, the unit that
+serves it: `assigned_unit`/`assigned_at` are set when a unit is tied to the call (CAD status or
+dispatcher ack) and cleared when that unit leaves before reaching the scene (diverted, cancelled,
+declined); `arrived_at` is set when it reaches the scene, after which the call counts as served
+whatever happens next; `closed_at` is the close's time.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from enum import StrEnum
 from routing.acks import AckTarget, resolve_ack
 from routing.errors import EventRejected
 from routing.plan import Placement
+from routing.triaged import Triaged
 from schemas.calls import CallUpdate, NewCall
-from schemas.decisions import Decision
 from schemas.events import (
     CadEvent,
     CallAcknowledged,
@@ -31,8 +37,9 @@ from schemas.events import (
     UnitStatusChanged,
     UnitUpserted,
 )
+from schemas.ledger import LedgerEntry
 from schemas.units import ResponseModel, UnitRoster, UnitStatus
-from triage.facts import CallFacts, TriageResult
+from triage.facts import CallFacts
 
 __all__ = [
     "Applied",
@@ -46,6 +53,8 @@ __all__ = [
 ]
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_NO_FLAGS: frozenset[str] = frozenset()
+"""Shared by every call without a CAD flag (most): an empty frozenset is a new object each time."""
 _CALL_FIELDS = (
     "agency",
     "nature_code",
@@ -72,17 +81,12 @@ class Applied(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PublishedDecision:
-    """A call's latest published decision, kept compact: its revision, what must change for the
-    next one (`material`, canonical JSON) and the decision's own JSON bytes (about a third of the
-    memory of the pydantic model tree, which lived for as long as the call did)."""
+    """What a call keeps of its latest published decision: the revision, and a digest of what must
+    change for the next one (`routing.epoch`). Not the decision itself: the read side serves it from
+    the log, and the changelog record of the batch that made it carries it for a re-publication."""
 
     revision: int
     material: str
-    encoded: bytes
-
-    def decision(self) -> Decision:
-        """The decision back as the contract's model (restore paths only: it is parsed again)."""
-        return Decision.model_validate_json(self.encoded)
 
 
 @dataclass(slots=True)
@@ -95,11 +99,16 @@ class CallState:
     lat: float = 0.0
     lon: float = 0.0
     narrative: str = ""
-    appends: list[tuple[datetime, str, str]] = field(default_factory=list)
+    appends: tuple[tuple[datetime, str, str], ...] = ()
+    """Narrative appends (occurred_at, event id, text) in time order; a tuple: most calls have none."""
     flags: frozenset[str] = frozenset()
     caller_type: str | None = None
     bh_calls_12m: int | None = None
-    stamps: dict[str, datetime] = field(default_factory=dict)
+    stamp: datetime | None = None
+    """CAD time every intake field not listed in `stamps` was last set at (newest wins per field)."""
+    stamps: dict[str, datetime] | None = None
+    """Intake fields set at another time than `stamp` (by an update, or one that came before the create):
+    most calls need none, and a dict per call cost more than the rest of its timestamps."""
     opened_at: datetime = _EPOCH
     changed_at: datetime = _EPOCH
     """CAD time of the latest event that changed the call's intake facts."""
@@ -114,9 +123,19 @@ class CallState:
     ack_reason: str | None = None
     """The dispatcher's reason given with the latest override or decline."""
     last_event_id: str = ""
-    triage: TriageResult | None = None
+    triage: Triaged | None = None
     placement: Placement | None = None
     published: PublishedDecision | None = None
+    assigned_unit: str | None = None
+    """The unit serving the call for the ledger: tied to it and not gone before reaching the scene."""
+    assigned_at: datetime | None = None
+    """CAD time `assigned_unit` was tied to the call."""
+    arrived_at: datetime | None = None
+    """CAD time `assigned_unit` reached the scene (on scene or transporting for this call)."""
+    closed_at: datetime | None = None
+    unserved_reason: str | None = None
+    """The ledger reason (`schemas.ledger.UnservedReason`) of the latest plan that queued the call;
+    None while a unit is recommended or before any plan (set by the epoch, see `routing.ledger`)."""
 
     def facts(self) -> CallFacts:
         text = self.narrative
@@ -178,16 +197,24 @@ class Journal:
     units: set[str] = field(default_factory=set)
     event_ids: list[str] = field(default_factory=list)
     decided: list[str] = field(default_factory=list)
-    """Calls that got a new decision revision (re-published after a crash, as duplicates at worst)."""
+    """Calls that got a new decision revision."""
+    decisions: list[str] = field(default_factory=list)
+    """The JSON of those new revisions, in the changelog record until the next batch (re-published
+    after a crash between the record and the decisions topic: duplicates at worst)."""
     forgotten: dict[str, CallState] = field(default_factory=dict)
     """Closed calls dropped from the live state, with their last state (and final decision)."""
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    """Ledger entries of calls that closed, in the order the epochs wrote them: persisted with the
+    state (`routing.snapshot`), read by whoever publishes them before the journal is cleared."""
 
     def clear(self) -> None:
         self.calls.clear()
         self.units.clear()
         self.event_ids.clear()
         self.decided.clear()
+        self.decisions.clear()
         self.forgotten.clear()
+        self.ledger.clear()
 
 
 @dataclass(slots=True)
@@ -277,31 +304,40 @@ def _open_call(state: RegionState, call_id: str) -> CallState | None:
     return call
 
 
+def _stamp_of(call: CallState, name: str) -> datetime | None:
+    if call.stamps is not None and name in call.stamps:
+        return call.stamps[name]
+    return call.stamp
+
+
 def _set_fields(call: CallState, values: NewCall | CallUpdate, at: datetime) -> bool:
-    changed = False
+    updated: list[str] = []
     for name in _CALL_FIELDS:
         if name not in values.model_fields_set and not isinstance(values, NewCall):
             continue
         value = getattr(values, name)
         if value is None and isinstance(values, CallUpdate):
             continue
-        stamp = call.stamps.get(name)
+        stamp = _stamp_of(call, name)
         if stamp is not None and stamp > at:
             continue
-        call.stamps[name] = at
-        changed = True
+        updated.append(name)
         match name:
             case "location":
                 call.lat, call.lon = value.lat, value.lon
             case "flags":
-                call.flags = frozenset(value)
+                call.flags = frozenset(value) if value else _NO_FLAGS
             case "caller_type":
                 call.caller_type = None if value is None else str(value)
             case "premise_history":
                 call.bh_calls_12m = None if value is None else value.bh_calls_12m
             case _:
                 setattr(call, name, value)
-    return changed
+    if len(updated) == len(_CALL_FIELDS):
+        call.stamp, call.stamps = at, None  # every field stands at `at` now
+    elif updated:
+        call.stamps = {**(call.stamps or {}), **dict.fromkeys(updated, at)}
+    return bool(updated)
 
 
 def _call_created(state: RegionState, new: NewCall, at: datetime, event_id: str) -> Applied:
@@ -329,7 +365,8 @@ def _tie_early_dispatch(state: RegionState, call: CallState) -> None:
     if unit is not None and unit.status in TIED_STATUSES and unit.status_call_id == call.call_id:
         if call.closed:
             return
-        _tie(state, call, unit)
+        _tie(state, call, unit, unit.status_since)
+        _note_arrival(state, call, unit, unit.status_since)
 
 
 def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id: str) -> Applied:
@@ -338,8 +375,9 @@ def _call_updated(state: RegionState, update: CallUpdate, at: datetime, event_id
         return Applied.STALE
     changed = _set_fields(call, update, at)
     if update.narrative_append and all(a[1] != event_id for a in call.appends):
-        call.appends.append((at, event_id, update.narrative_append))
-        call.appends.sort(key=lambda a: (a[0], a[1]))
+        call.appends = tuple(
+            sorted((*call.appends, (at, event_id, update.narrative_append)), key=lambda a: (a[0], a[1]))
+        )
         changed = True
     if not changed:
         return Applied.STALE
@@ -354,6 +392,7 @@ def _call_closed(state: RegionState, event: CallClosed) -> Applied:
     if call is None or call.closed:
         return Applied.STALE
     call.closed, call.disposition = True, str(event.call.disposition)
+    call.closed_at = event.occurred_at
     call.last_event_id = event.event_id
     _release(state, call)
     state.touched.add(call.call_id)
@@ -373,13 +412,17 @@ def _release(state: RegionState, call: CallState) -> None:
             _unit_changed(state, unit)
         call.fixed_unit = None
         state.roster_changed = True
+        if not call.closed and call.arrived_at is None:
+            call.assigned_unit = call.assigned_at = None  # it left before reaching the scene
 
 
-def _tie(state: RegionState, call: CallState, unit: UnitState) -> None:
+def _tie(state: RegionState, call: CallState, unit: UnitState, at: datetime) -> None:
     if call.fixed_unit == unit.unit_id:
         return
     _release(state, call)
     call.fixed_unit = unit.unit_id
+    if call.arrived_at is None:
+        call.assigned_unit, call.assigned_at = unit.unit_id, at
     unit.calls.add(call.call_id)
     state.touched.add(call.call_id)
     _unit_changed(state, unit)
@@ -449,7 +492,8 @@ def _set_status(
     if status in TIED_STATUSES and call_id is not None:
         call = state.calls.get(call_id)
         if call is not None and call.created and not call.closed:
-            _tie(state, call, unit)
+            _tie(state, call, unit, at)
+            _note_arrival(state, call, unit, at)
         elif call is None or not call.created:
             state.early_ties[call_id] = unit.unit_id
             while len(state.early_ties) > state.stub_memory:
@@ -460,6 +504,12 @@ def _set_status(
             state.touched.add(held)
     _unit_changed(state, unit)
     return True
+
+
+def _note_arrival(state: RegionState, call: CallState, unit: UnitState, at: datetime) -> None:
+    if unit.status in _AT_SCENE and call.arrived_at is None and call.assigned_unit == unit.unit_id:
+        call.arrived_at = at
+        state.journal.calls.add(call.call_id)  # no new decision, but a change to persist
 
 
 def _served(state: RegionState, call_id: str, unit: UnitState) -> None:
@@ -510,5 +560,5 @@ def _call_acknowledged(state: RegionState, event: CallAcknowledged) -> Applied:
         call.declined = True
     else:
         call.declined = False
-        _tie(state, call, state.units[unit_id])
+        _tie(state, call, state.units[unit_id], event.occurred_at)
     return Applied.APPLIED

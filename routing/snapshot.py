@@ -2,11 +2,15 @@
 
 A delta carries, for one region, the whole current record of every call and unit that changed since
 the previous delta (and the last record of calls that closed and were forgotten), the event ids
-applied, and which calls got a new decision. A call's placement is saved with each of its decisions;
-between decisions only its ETA, alternatives and queue position drift, and the next epoch recomputes
-those before any use, so they are not worth a record each. A full snapshot carries everything.
-Replaying the latest full snapshot and the deltas after it, in order, rebuilds exactly the state
-that produced them; entity records are whole, so applying one twice changes nothing.
+applied, and the JSON of the decisions the batch published. A call's placement is saved with each
+of its decisions; between decisions only its ETA, alternatives and queue position drift, and the
+next epoch recomputes those before any use, so they are not worth a record each. A full snapshot
+carries everything. Replaying the latest full snapshot and the deltas after it, in order, rebuilds
+exactly the state that produced them; entity records are whole, so applying one twice changes
+nothing. A record also carries the ledger entries its batch wrote (`routing.ledger`): those of the
+last complete record are handed back for publishing again after a restart, like its decisions (the
+same decision and entry, never a different one: the events after it are applied again to the state
+it restores).
 
 A record larger than the broker takes is written in parts. Entities come first and ids last, so an
 event id is never persisted before the state it produced: a crash between parts leaves, at worst,
@@ -27,11 +31,12 @@ from pydantic import TypeAdapter
 
 from routing.region import CallState, RegionState, UnitState, reindex
 from schemas.decisions import Decision
+from schemas.ledger import LedgerEntry
 
 __all__ = ["Rebuilder", "RegionRecord", "encode_parts", "take_delta", "take_snapshot"]
 
 FORMAT_VERSION = 1
-_ENTITY_FIELDS = ("calls", "forgotten", "units")
+_ENTITY_FIELDS = ("calls", "forgotten", "units", "ledger", "decisions")
 _ID_FIELDS = ("closed_ids", "event_ids")
 
 
@@ -47,10 +52,13 @@ class RegionRecord:
     """Calls closed and dropped from the live state, as they were last (with their final decision)."""
     event_ids: list[str] = field(default_factory=list)
     """Event ids applied, oldest first (a snapshot carries the whole dedupe window)."""
-    decided: list[str] = field(default_factory=list)
-    """Calls whose decision changed in the batch this record closes (last part only)."""
+    decisions: list[str] = field(default_factory=list)
+    """The JSON of the decisions the batch this record closes published (spread over its parts like
+    the entities): re-published after a restore from this record."""
     closed_ids: list[str] = field(default_factory=list)
     """Snapshot only: the remembered closed calls, oldest first."""
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    """Ledger entries written by the batch this record closes (of calls it closed)."""
     part: int = 1
     parts: int = 1
     version: int = FORMAT_VERSION
@@ -61,6 +69,8 @@ _ITEM: dict[str, TypeAdapter[Any]] = {
     "calls": TypeAdapter(CallState),
     "forgotten": TypeAdapter(CallState),
     "units": TypeAdapter(UnitState),
+    "ledger": TypeAdapter(LedgerEntry),
+    "decisions": TypeAdapter(str),
     "closed_ids": TypeAdapter(str),
     "event_ids": TypeAdapter(str),
 }
@@ -69,7 +79,7 @@ _ITEM: dict[str, TypeAdapter[Any]] = {
 def take_delta(state: RegionState) -> RegionRecord | None:
     """What changed since the last delta, or None when nothing did; resets the journal."""
     journal = state.journal
-    if not (journal.calls or journal.units or journal.event_ids or journal.forgotten):
+    if not (journal.calls or journal.units or journal.event_ids or journal.forgotten or journal.ledger):
         return None
     record = RegionRecord(
         kind="delta",
@@ -78,7 +88,8 @@ def take_delta(state: RegionState) -> RegionRecord | None:
         units=[state.units[u] for u in sorted(journal.units) if u in state.units],
         forgotten=[journal.forgotten[c] for c in sorted(journal.forgotten)],
         event_ids=list(journal.event_ids),
-        decided=sorted(set(journal.decided)),
+        decisions=list(journal.decisions),
+        ledger=list(journal.ledger),
     )
     journal.clear()
     return record
@@ -94,8 +105,9 @@ def take_snapshot(state: RegionState) -> RegionRecord:
         units=[state.units[u] for u in sorted(state.units)],
         forgotten=[journal.forgotten[c] for c in sorted(journal.forgotten)],
         event_ids=list(state.seen),
-        decided=sorted(set(journal.decided)),
+        decisions=list(journal.decisions),
         closed_ids=list(state.closed_ids),
+        ledger=list(journal.ledger),
     )
     journal.clear()
     return record
@@ -132,7 +144,8 @@ def encode_parts(record: RegionRecord, max_bytes: int) -> list[bytes]:
                 forgotten=lists.get("forgotten", []),
                 event_ids=lists.get("event_ids", []),
                 closed_ids=lists.get("closed_ids", []),
-                decided=record.decided if n == last else [],
+                ledger=lists.get("ledger", []),
+                decisions=lists.get("decisions", []),
                 part=n,
                 parts=last,
             )
@@ -147,8 +160,10 @@ class Rebuilder:
     def __init__(self) -> None:
         self.states: dict[str, RegionState] = {}
         self._staged: dict[str, list[RegionRecord]] = {}
-        self._batch_forgotten: dict[str, dict[str, CallState]] = {}
+        self._batch_ledger: dict[str, list[LedgerEntry]] = {}
+        self._batch_decisions: dict[str, list[str]] = {}
         self._last_decided: dict[str, list[Decision]] = {}
+        self._last_ledger: dict[str, list[LedgerEntry]] = {}
 
     def add(self, raw: bytes) -> None:
         record = _RECORD.validate_json(raw)
@@ -167,6 +182,10 @@ class Rebuilder:
         """The decisions of each region's last complete record, by region then call id."""
         return [d for region in sorted(self._last_decided) for d in self._last_decided[region]]
 
+    def republish_ledger(self) -> list[LedgerEntry]:
+        """The ledger entries of each region's last complete record, by region, in written order."""
+        return [e for region in sorted(self._last_ledger) for e in self._last_ledger[region]]
+
     def _add_snapshot_part(self, record: RegionRecord) -> None:
         staged = self._staged.setdefault(record.region, [])
         if record.part == 1:
@@ -176,7 +195,8 @@ class Rebuilder:
         staged.append(record)
         if record.part == record.parts:
             self.states.pop(record.region, None)
-            self._batch_forgotten.pop(record.region, None)
+            self._batch_ledger.pop(record.region, None)
+            self._batch_decisions.pop(record.region, None)
             for part in staged:
                 self._apply(part)
             staged.clear()
@@ -192,30 +212,25 @@ class Rebuilder:
             state.calls[call.call_id] = call
         for unit in record.units:
             state.units[unit.unit_id] = unit
-        forgotten = self._batch_forgotten.setdefault(record.region, {})
         for call in record.forgotten:
-            forgotten[call.call_id] = call
             state.calls.pop(call.call_id, None)
             # A snapshot's closed ids already list its forgotten calls (maybe in a later part).
             if record.kind == "delta" and call.call_id not in state.closed_lookup:
                 state.calls[call.call_id] = call
                 state.forget_closed(call.call_id)
+        ledger = self._batch_ledger.setdefault(record.region, [])
+        ledger.extend(record.ledger)
+        decisions = self._batch_decisions.setdefault(record.region, [])
+        decisions.extend(record.decisions)
         _remember(state.seen, record.event_ids, state.dedupe_window)
         state.journal.clear()
         if record.part == record.parts:
-            self._last_decided[record.region] = _decisions(state, forgotten, record.decided)
-            forgotten.clear()
-
-
-def _decisions(
-    state: RegionState, forgotten: dict[str, CallState], call_ids: Iterable[str]
-) -> list[Decision]:
-    found = []
-    for call_id in sorted(call_ids):
-        call = state.calls.get(call_id) or forgotten.get(call_id)
-        if call is not None and call.published is not None:
-            found.append(call.published.decision())
-    return found
+            self._last_decided[record.region] = sorted(
+                (Decision.model_validate_json(text) for text in decisions), key=lambda d: d.call_id
+            )
+            self._last_ledger[record.region] = list(ledger)
+            ledger.clear()
+            decisions.clear()
 
 
 def _remember(seen: OrderedDict[str, None], event_ids: Iterable[str], window: int) -> None:

@@ -91,5 +91,11 @@ class HealthBody(ContractModel):
 class ReadyBody(ContractModel):
     ready: bool
     broker: bool
-    caught_up: bool
-    regions: list[str]
+    caught_up: bool = Field(description="The regions this instance decides are consumed to their end.")
+    read_side: bool = Field(
+        default=False,
+        description="Every region's decisions and units are read into this instance's read model "
+        "(GET /calls, /units and the WebSocket answer for all regions).",
+    )
+    instance: str | None = Field(default=None, description="CORESPOND_INSTANCE_ID of the instance answering.")
+    regions: list[str] = Field(description="The regions this instance decides.")

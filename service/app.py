@@ -14,7 +14,7 @@ from schemas.api import AckRequest, ErrorBody
 from schemas.events import INPUT_ADAPTER
 from service.bootstrap import bootstrap
 from service.clock import Clock
-from service.http import calls, events, ops, units
+from service.http import calls, console, events, ops, units
 from service.http.auth import Authenticator
 from service.http.errors import install_error_handlers
 from service.http.limits import BodySizeLimit
@@ -32,8 +32,9 @@ class LifespanState(TypedDict):
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
         runtime = bootstrap(settings, clock)
+        app.state.runtime = runtime  # for the signal handler: a SIGTERM drains before HTTP closes
         await runtime.start()
         try:
             yield {"runtime": runtime, "auth": Authenticator(settings)}
@@ -55,8 +56,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for router in (ops.router, events.router, calls.router, units.router, endpoint.router):
+    for router in (ops.router, events.router, calls.router, units.router, endpoint.router, console.router):
         app.include_router(router)
+    app.mount(console.STATIC_PATH, console.static_files(), name="console-static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

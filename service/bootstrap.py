@@ -1,9 +1,10 @@
 """Wiring, in one place: from one `Settings` to a `Runtime` whose adapters surround the core.
 
 `bootstrap(settings)` loads the triage rules, builds the decision policy from the settings' own
-option models, and connects the consumer, the region host, the publisher, the changelog and the
-read model. Nothing else in the service builds an adapter or changes a library's behaviour; the
-one process-wide change (no topic auto-creation, `service.kafka.no_auto_create`) is made here.
+option models, and connects the write side (the consumer, the region host, the publisher, the
+changelog) and the read side (the read model and the tail of the topics it is built from).
+Nothing else in the service builds an adapter or changes a library's behaviour; the one process-wide
+change (no topic auto-creation, `service.kafka.no_auto_create`) is made here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from routing.epoch import Policy
 from service.clock import Clock, SystemClock
 from service.kafka.changelog import ChangelogWriter
 from service.kafka.consumer import DecisionConsumer
+from service.kafka.log_tail import LogTail
 from service.kafka.no_auto_create import forbid_topic_auto_creation
 from service.kafka.publisher import Publisher, new_producer
 from service.metrics import Metrics
@@ -78,7 +80,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         publisher=Publisher(producer, settings),
         changelog=changelog,
         metrics=metrics,
-        read_model=read_model,
     )
     return Runtime(
         settings=settings,
@@ -89,4 +90,5 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         producer=producer,
         changelog=changelog,
         consumer=consumer,
+        tail=LogTail(settings, read_model.read_topics(settings), metrics),
     )

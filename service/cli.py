@@ -1,5 +1,6 @@
-"""The `corespond` command line: `serve`, `schema`, `triage-eval`. Parses arguments, builds `Settings`,
-delegates. (The benchmark suite is not part of the service: `python -m benchmarks`, or `make bench`.)
+"""The `corespond` command line: `serve`, `broker`, `schema`, `triage-eval`, `whatif`. Parses arguments,
+builds `Settings`, delegates. (The benchmark suite is not part of the service: `python -m benchmarks`,
+or `make bench`.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 from pydantic import SecretStr, ValidationError
 
 from service.access import ApiKey, Role
+from service.access_log import quiet_polls
 from service.settings import Settings
+from service.whatif_arguments import add_arguments
 from triage.errors import RulebookError
 
 __all__ = ["main"]
@@ -37,18 +40,59 @@ def _serve(args: argparse.Namespace) -> int:
         # The simulated county's agencies (LPD, LCSO, EPPD) come with their own rule files.
         settings = settings.model_copy(update={"triage_agency_rules": demo_agency_rules()})
     triager_from(settings)  # a bad rule file stops the start here, before any broker or port is taken
+    console_tokens: dict[str, SecretStr] = {}
     if args.dev_tokens and not settings.api_keys:
         keys = tuple(ApiKey(role, SecretStr(secrets.token_urlsafe(24))) for role in Role)
         settings = settings.model_copy(update={"api_keys": keys})
         print("corespond dev tokens (this run only):", flush=True)  # noqa: T201 - for the operator
         for key in keys:
             print(f"  {key.role.value:<12} {key.token.get_secret_value()}", flush=True)  # noqa: T201
+        # Made for this run and printed anyway: the banner may show them in the console's links.
+        console_tokens = {k.role.value: k.token for k in keys if k.role in (Role.DISPATCHER, Role.OBSERVER)}
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    asyncio.run(serve(settings, embedded_broker=args.embedded_broker, demo=args.demo))
+    quiet_polls()
+    asyncio.run(
+        serve(settings, embedded_broker=args.embedded_broker, demo=args.demo, console_tokens=console_tokens)
+    )
+    return 0
+
+
+def _broker(args: argparse.Namespace) -> int:
+    """The embedded broker alone, in the foreground, until Ctrl-C or SIGTERM: several instances
+    (`corespond serve` with CORESPOND_KAFKA_BOOTSTRAP) can then share it."""
+    import signal  # noqa: PLC0415 - only this command needs it
+    import threading  # noqa: PLC0415
+
+    from service.broker import BrokerError, EmbeddedBroker  # noqa: PLC0415
+
+    logging.basicConfig(
+        level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    broker = EmbeddedBroker(port=args.port)
+    try:
+        broker.start()
+    except BrokerError as error:
+        print(f"corespond broker: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    try:
+        print(  # noqa: T201 - the operator's first line of output
+            f"corespond broker ready: {broker.bootstrap} (in memory: everything is lost when it stops)\n"
+            f"  export CORESPOND_KAFKA_BOOTSTRAP={broker.bootstrap}",
+            flush=True,
+        )
+        while not done.wait(0.5):
+            if not broker.running:
+                print("corespond broker: the broker exited", file=sys.stderr)  # noqa: T201
+                return 1
+    finally:
+        broker.stop()
     return 0
 
 
@@ -85,6 +129,12 @@ def _triage_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whatif(args: argparse.Namespace) -> int:
+    from service.whatif_command import run  # noqa: PLC0415 - only this command needs it
+
+    return run(args, _settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corespond", description="Triage and routing of CAD calls to behavioral-health co-responders."
@@ -106,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1, CORESPOND_HOST)")
     serve.add_argument("--port", type=int, default=None, help="bind port (default 8000, CORESPOND_PORT)")
     serve.set_defaults(func=_serve)
+
+    broker = commands.add_parser(
+        "broker",
+        help="run the embedded Kafka-protocol broker (Tansu, in memory) alone, for several local instances",
+    )
+    broker.add_argument("--port", type=int, default=9092, help="loopback port to listen on (default 9092)")
+    broker.set_defaults(func=_broker)
 
     schema = commands.add_parser("schema", help="write the JSON Schemas of the contract")
     schema.add_argument("--out", default="schemas/json", help="directory to write to (default schemas/json)")
@@ -137,6 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
         "text and reasons; never on a sealed blind file",
     )
     evaluation.set_defaults(func=_triage_eval)
+
+    whatif = commands.add_parser(
+        "whatif",
+        help="replay a call history through the core under roster scenarios: coverage, waits, unserved",
+        description="Replays calls (a CSV or a synthetic county) through the same triage and assignment "
+        "code with a simulated clock, dispatcher and teams; writes whatif.json, whatif.md and whatif.png.",
+    )
+    add_arguments(whatif)
+    whatif.set_defaults(func=_whatif)
 
     return parser
 

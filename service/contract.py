@@ -31,8 +31,21 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 def _ws_frame_schema() -> dict[str, Any]:
     schema = TypeAdapter(Decision).json_schema()
     schema["title"] = "WsDecisionFrame"
-    schema["properties"] = {"seq": {"type": "integer", "minimum": 0}, **schema["properties"]}
-    schema["required"] = ["seq", *schema["required"]]
+    schema["properties"] = {
+        "seq": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "This instance's frame counter: `after=SEQ` resumes on the same instance.",
+        },
+        "cursor": {
+            "type": "string",
+            "pattern": r"^\d+-\d+(\.\d+-\d+)*$",
+            "description": "Per-partition read positions of the decisions topic (`0-1520.1-1388`): "
+            "`after=CURSOR` resumes on any instance, with no gap and no duplicate.",
+        },
+        **schema["properties"],
+    }
+    schema["required"] = ["seq", "cursor", *schema["required"]]
     return schema
 
 

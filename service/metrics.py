@@ -61,6 +61,24 @@ class Metrics:
             "corespond_consumer_lag", "Records behind the high watermark, all owned partitions", registry=r
         )
         self.ready = Gauge("corespond_ready", "1 when the instance is ready", registry=r)
+        self.read_side_delay = Histogram(
+            "corespond_read_side_delay_seconds",
+            "From a decision's or unit view's Kafka timestamp (its owner appending it) to this instance's "
+            "read model showing it",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.read_side_lag = Gauge(
+            "corespond_read_side_lag", "Records of the tailed topics not yet in the read model", registry=r
+        )
+        self.read_side_skipped = Counter(
+            "corespond_read_side_skipped_total",
+            "Records of the decisions or unit-view topics that are not ours to read (malformed)",
+            registry=r,
+        )
+        self.read_side_restarts = Counter(
+            "corespond_read_side_restarts_total", "Read side restarts after a failure", registry=r
+        )
         self.open_calls = Gauge("corespond_open_calls", "Open calls with a decision", registry=r)
 
     def render(self) -> bytes:

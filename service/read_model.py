@@ -1,22 +1,54 @@
 """The read side: what HTTP and WebSocket handlers answer from, and the one way it is written.
 
 The latest decision of every call (`DecisionStore`), the latest view of every unit (`UnitStore`)
-and the live feed (`DecisionHub`). Entries are immutable and replaced whole by the consumer task on
-the event loop once a batch is durable, so a handler is a dictionary lookup: it never waits for a
-batch, a solve or a lock.
+and the live feed (`DecisionHub`), for every region, whichever instance decides it. They are written
+only from the log, by this instance's tail of the decisions and unit-view topics
+(`service.kafka.log_tail`, all partitions, outside the consumer group), through `read_topics()`:
+one `TailedTopic` per topic, so another topic joins the read side as one more entry there. Entries
+are immutable and replaced whole on the event loop, so a handler is a dictionary lookup: it never
+waits for a batch, a solve or a lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from schemas.decisions import Decision
+import orjson
+
 from service.metrics import Metrics
-from service.store import DecisionStore
+from service.settings import Settings
+from service.store import DecisionStore, StoredDecision
 from service.views import UnitView
 from service.ws.hub import DecisionHub
 
-__all__ = ["ReadModel", "UnitStore"]
+__all__ = ["ReadModel", "TailedRecord", "TailedTopic", "UnitStore"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TailedRecord:
+    """One record of a topic the read side tails."""
+
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TailedTopic:
+    """A topic the read side reads over all its partitions, and what each record does to the model."""
+
+    topic: str
+    lookback_s: float | None
+    """Read from this far back (by record timestamp) at start; None: from the beginning (compacted)."""
+    apply: Callable[[TailedRecord], None]
+    started: Callable[[int, int], None] | None = None
+    """Told (partition, offset) where reading starts, and again after a restart of the tail."""
 
 
 class UnitStore:
@@ -25,13 +57,8 @@ class UnitStore:
     def __init__(self) -> None:
         self._units: dict[str, UnitView] = {}
 
-    def put(self, views: Iterable[UnitView]) -> None:
-        for view in views:
-            self._units[view.unit_id] = view
-
-    def drop_regions(self, regions: Iterable[str]) -> None:
-        gone = set(regions)
-        self._units = {u: v for u, v in self._units.items() if v.region not in gone}
+    def put(self, view: UnitView) -> None:
+        self._units[view.unit_id] = view
 
     def get(self, unit_id: str) -> UnitView | None:
         return self._units.get(unit_id)
@@ -42,6 +69,9 @@ class UnitStore:
             (v for v in self._units.values() if region is None or v.region == region), key=lambda v: v.unit_id
         )
 
+    def __len__(self) -> int:
+        return len(self._units)
+
 
 class ReadModel:
     def __init__(self, calls: DecisionStore, units: UnitStore, feed: DecisionHub, metrics: Metrics) -> None:
@@ -50,21 +80,46 @@ class ReadModel:
         self.feed = feed
         self._metrics = metrics
 
-    def delivered(self, decisions: Sequence[tuple[Decision, bytes]], units: Sequence[UnitView]) -> None:
-        """A batch is durable in Kafka: its decisions and units become visible, decisions go live."""
-        for decision, encoded in decisions:
-            self.calls.put(decision, encoded)
-            self.feed.publish(decision.region, encoded)
-        self.units.put(units)
-        self._metrics.open_calls.set(len(self.calls))
+    def read_topics(self, settings: Settings) -> list[TailedTopic]:
+        """The topics this model is built from: what the read side's tail reads, and where each goes."""
+        return [
+            TailedTopic(settings.topic_unit_views, None, self.unit_view_read),
+            TailedTopic(
+                settings.topic_decisions,
+                settings.read_side_lookback_s,
+                self.decision_read,
+                started=self.feed.start_partition,
+            ),
+        ]
 
-    def restored(self, decisions: Sequence[tuple[Decision, bytes]], units: Sequence[UnitView]) -> None:
-        """Regions restored from the changelog: their latest decisions (published before) and units."""
-        for decision, encoded in decisions:
-            self.calls.put(decision, encoded)
-        self.units.put(units)
-        self._metrics.open_calls.set(len(self.calls))
+    def decision_read(self, record: TailedRecord) -> None:
+        """A decision from the log: the newest revision of its call is stored and goes live."""
+        if record.value is None:
+            self.feed.advance(record.partition, record.offset + 1)
+            return
+        try:
+            entry = StoredDecision.parse(record.value)
+        except (ValueError, TypeError) as error:
+            self.feed.advance(record.partition, record.offset + 1)
+            self._metrics.read_side_skipped.inc()
+            log.warning("decisions %d/%d skipped: %s", record.partition, record.offset, error)
+            return
+        if self.calls.put(entry):
+            self.feed.publish(entry.region, record.partition, record.offset, record.value)
+            self._metrics.open_calls.set(len(self.calls))
+        else:
+            # A re-publication (at-least-once) or an older revision: nothing new to show.
+            self.feed.advance(record.partition, record.offset + 1)
 
-    def handed_over(self, regions: Iterable[str]) -> None:
-        """Regions another instance owns now: their units are no longer ours to show."""
-        self.units.drop_regions(regions)
+    def unit_view_read(self, record: TailedRecord) -> None:
+        """A unit's latest view from the compacted unit-view topic."""
+        if record.value is None:
+            return
+        try:
+            body = orjson.loads(record.value)
+            view = UnitView(body["unit_id"], body["region"], record.value)
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            self._metrics.read_side_skipped.inc()
+            log.warning("unit view %d/%d skipped: %r", record.partition, record.offset, error)
+            return
+        self.units.put(view)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from routing.decided import DecidedCall
 from routing.region import RegionState
 from schemas.decisions import Decision
 from service.codec import Rejection
@@ -52,8 +53,8 @@ class StateRecord:
 class BatchOutcome:
     """What one micro-batch produced, in the order it must become durable."""
 
-    decisions: list[tuple[Decision, bytes]] = field(default_factory=list)
-    """Each with its JSON, encoded once by the core."""
+    decisions: list[DecidedCall] = field(default_factory=list)
+    """New revisions, each with its JSON as the core encoded it."""
     unit_views: list[UnitView] = field(default_factory=list)
     """The units the batch changed, as the read side shows them."""
     rejected: list[RejectedRecord] = field(default_factory=list)

@@ -1,8 +1,9 @@
 """The running service's adapters around the core, started and stopped for the app's lifetime.
 
 `Runtime` holds what `service.bootstrap.bootstrap` built from one `Settings`: the Kafka producer, the
-consumer, the region host, the read model and the metrics. It supervises the consumer (restarts with
-backoff), probes the broker for readiness and appends events to the log. HTTP handlers reach it
+consumer, the region host, the read model, the read side's tail and the metrics. It supervises the
+consumer and the tail (each restarted with backoff), probes the broker for readiness and appends
+events to the log. HTTP handlers reach it
 through the app's typed lifespan state.
 """
 
@@ -20,6 +21,7 @@ from aiokafka.structs import RecordMetadata
 from service.clock import Clock
 from service.kafka.changelog import ChangelogWriter
 from service.kafka.consumer import BrokerLostLog, DecisionConsumer
+from service.kafka.log_tail import LogTail, TopicNotThere
 from service.kafka.publisher import stop_producer
 from service.kafka.topics import TopicLayoutError, ensure_topics
 from service.metrics import Metrics
@@ -43,6 +45,8 @@ class Runtime:
     producer: AIOKafkaProducer
     changelog: ChangelogWriter
     consumer: DecisionConsumer
+    tail: LogTail
+    _tail_task: asyncio.Task[None] | None = field(default=None, init=False)
     _consumer_task: asyncio.Task[None] | None = field(default=None, init=False)
     _probe_task: asyncio.Task[None] | None = field(default=None, init=False)
     _stopping: bool = field(default=False, init=False)
@@ -55,14 +59,20 @@ class Runtime:
         """Start the pipeline in the background: the API serves (not ready) even while Kafka is down."""
         self._consumer_task = asyncio.create_task(self._supervise(), name="corespond-consumer")
         self._probe_task = asyncio.create_task(self._probe_broker(), name="corespond-broker-probe")
+        self._tail_task = asyncio.create_task(self._supervise_tail(), name="corespond-read-side")
 
-    async def stop(self) -> None:
+    def drain(self) -> None:
+        """Hand the regions over now (finish the batch, commit, leave the group); reads go on serving."""
         self._stopping = True
         self.consumer.stop()
-        if self._probe_task is not None:
-            self._probe_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probe_task
+
+    async def stop(self) -> None:
+        self.drain()
+        for task in (self._probe_task, self._tail_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._consumer_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._consumer_task
@@ -123,9 +133,11 @@ class Runtime:
                     self._producer_started = True
                 await self.consumer.run()
             except BrokerLostLog as lost:
-                # Only our memory holds the state now: it goes back before consuming again.
+                # Only our memory holds the state now: it goes back before consuming again. The read
+                # side starts its topics over too: offsets of the new log say nothing of the old one.
                 self.metrics.consumer_restarts.inc()
                 reseed = lost.snapshots
+                self.tail.start_over()
             except (KafkaError, OSError, TimeoutError, TopicLayoutError) as error:
                 self.metrics.consumer_restarts.inc()
                 log.warning("pipeline failed (%r); restarting in %.1fs", error, backoff)
@@ -133,6 +145,22 @@ class Runtime:
                 backoff = min(backoff * 2, 30.0)
             else:
                 backoff = 0.5
+
+    async def _supervise_tail(self) -> None:
+        """Keep the read side's tail running; after a failure start it again, where it stopped."""
+        backoff = 0.5
+        while True:
+            try:
+                await self.tail.run()
+            except TopicNotThere as missing:
+                # The consumer's supervisor creates the topics; until then there is nothing to read.
+                log.info("read side waits: %s", missing)
+                await asyncio.sleep(0.2)
+            except (KafkaError, OSError, TimeoutError) as error:
+                self.metrics.read_side_restarts.inc()
+                log.warning("read side failed (%r); restarting in %.1fs", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
 
     async def append_event(self, region: str, raw: bytes) -> RecordMetadata:
         """Append raw event bytes to the events topic, keyed by region; return once the broker has them."""
@@ -156,4 +184,5 @@ class Runtime:
             and self.broker_reachable
             and self.topics_present
             and self.consumer.caught_up
+            and self.tail.caught_up
         )

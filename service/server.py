@@ -1,7 +1,9 @@
 """Running the service: the embedded broker (optional), the app under uvicorn, the demo feed (optional).
 
 Signals are handled here rather than by uvicorn, so that Ctrl-C and SIGTERM always end in the same
-orderly shutdown: stop the demo feed, drain the app (the consumer commits), then stop the broker.
+orderly shutdown: the consumer drains at once (finishes its batch, commits, leaves the group, so the
+other instances take its regions over while this one closes its connections), then the demo feed
+stops, the app shuts down, then the broker.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
+from pydantic import SecretStr
 
 from service.app import create_app
 from service.broker import EmbeddedBroker
+from service.runtime import Runtime
 from service.settings import Settings
 
 __all__ = ["ManagedServer", "serve"]
@@ -37,14 +42,23 @@ class ManagedServer(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    embedded_broker: bool,
+    demo: bool,
+    console_tokens: Mapping[str, SecretStr] | None = None,
+) -> None:
+    """Run until SIGINT or SIGTERM. `console_tokens` (role -> token, dev tokens only) are put in the
+    console links the banner prints, in the URL fragment, which the browser never sends."""
     with contextlib.ExitStack() as stack:
         if embedded_broker:
             broker = stack.enter_context(EmbeddedBroker())
             settings = settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+        app = create_app(settings)
         server = ManagedServer(
             uvicorn.Config(
-                create_app(settings),
+                app,
                 host=settings.host,
                 port=settings.port,
                 log_config=None,
@@ -54,7 +68,7 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, _request_exit, server, sig)
+            loop.add_signal_handler(sig, _request_exit, server, app, sig)
         loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
         serving = asyncio.create_task(server.serve())
         demo_task: asyncio.Task[None] | None = None
@@ -73,6 +87,8 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
                 f"broker {settings.kafka_bootstrap}",
                 flush=True,
             )
+            for line in _console_links(base, console_tokens or {}):
+                print(line, flush=True)  # noqa: T201 - the operator's way in
             if demo:
                 from service.demo import run_demo_feed  # noqa: PLC0415 - only the demo needs it
 
@@ -88,6 +104,16 @@ async def serve(settings: Settings, *, embedded_broker: bool, demo: bool) -> Non
             if not serving.done():
                 server.should_exit = True
                 await serving
+
+
+def _console_links(base: str, tokens: Mapping[str, SecretStr]) -> list[str]:
+    if not tokens:
+        return [f"  console  {base}/console  (paste a dispatcher or observer token)"]
+    labels = {"dispatcher": "console", "observer": "console, observer view (read-only)"}
+    return [
+        f"  {labels.get(role, role)}  {base}/console#token={token.get_secret_value()}"
+        for role, token in tokens.items()
+    ]
 
 
 async def _until_ready(port: int, serving: asyncio.Task[None], timeout_s: float = 60.0) -> bool:
@@ -116,6 +142,9 @@ def _dump_tasks() -> None:
     sys.stderr.flush()
 
 
-def _request_exit(server: uvicorn.Server, sig: signal.Signals) -> None:
+def _request_exit(server: uvicorn.Server, app: FastAPI, sig: signal.Signals) -> None:
     log.info("received %s, shutting down", sig.name)
+    runtime: Runtime | None = getattr(app.state, "runtime", None)
+    if runtime is not None:
+        runtime.drain()
     server.should_exit = True

@@ -42,18 +42,40 @@ class Settings(BaseSettings):
         default="corespond.changelog",
         description="Region state records, partitioned like the events topic; restored on assignment.",
     )
+    topic_unit_views: str = Field(
+        default="corespond.units",
+        description="The latest view of every unit, keyed by unit id (compacted): every instance reads it "
+        "whole into GET /units.",
+    )
+    read_side_lookback_s: Annotated[float, Field(gt=0)] = Field(
+        default=86_400.0,
+        description="At start, the decisions topic is read from this far back (by record timestamp) into "
+        "GET /calls and the WebSocket ring: open calls whose last decision is older are not shown.",
+    )
     snapshot_every_events: Positive = Field(
         default=20_000,
         description="A region's full snapshot is written after this many events since the last.",
     )
     instance_id: str | None = Field(
         default=None,
-        description="Stable id of this instance (Kafka static membership): a restart takes its partitions "
-        "back at once instead of waiting for the session timeout. Unique per instance.",
+        description="Stable, unique id of this instance (e.g. the pod name): its Kafka client id, shown by "
+        "/ready and the logs; with CORESPOND_STATIC_MEMBERSHIP also its group instance id.",
+    )
+    static_membership: bool = Field(
+        default=False,
+        description="Join the consumer group as a static member (group.instance.id = CORESPOND_INSTANCE_ID): "
+        "a restart within the session timeout takes its partitions back without a rebalance. Off by "
+        "default: the embedded Tansu broker does not settle a group of several static members.",
     )
     session_timeout_ms: Annotated[int, Field(ge=1000, le=300_000)] = Field(
-        default=10_000,
-        description="Consumer group session timeout: how long a dead instance holds partitions.",
+        default=6_000,
+        description="Consumer group session timeout: how long a killed instance holds its regions "
+        "(Apache Kafka refuses less than its group.min.session.timeout.ms, 6000 by default).",
+    )
+    heartbeat_interval_ms: Annotated[int, Field(ge=100, le=100_000)] = Field(
+        default=500,
+        description="Consumer group heartbeat: the survivors learn of a dead member at their next "
+        "heartbeat after its session timed out. At most a third of the session timeout.",
     )
     max_state_record_bytes: Annotated[int, Field(ge=16 * 1024, le=64 * 1024 * 1024)] = Field(
         default=900_000,
@@ -215,10 +237,34 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> Self:
-        topics = {self.topic_events, self.topic_decisions, self.topic_dlq, self.topic_changelog}
-        if len(topics) != 4:
+        topics = {
+            self.topic_events,
+            self.topic_decisions,
+            self.topic_dlq,
+            self.topic_changelog,
+            self.topic_unit_views,
+        }
+        if len(topics) != 5:
             raise ValueError(
-                "CORESPOND_TOPIC_EVENTS, _DECISIONS, _DLQ and _CHANGELOG must all differ: "
+                "CORESPOND_TOPIC_EVENTS, _DECISIONS, _DLQ, _CHANGELOG and _UNIT_VIEWS must all differ: "
                 "reading decisions or state back as events would loop"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> Self:
+        if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
+            raise ValueError(
+                f"CORESPOND_HEARTBEAT_INTERVAL_MS ({self.heartbeat_interval_ms}) must be at most a third of "
+                f"CORESPOND_SESSION_TIMEOUT_MS ({self.session_timeout_ms}), or one late heartbeat loses the "
+                "instance its regions"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _static_member_has_an_id(self) -> Self:
+        if self.static_membership and not self.instance_id:
+            raise ValueError(
+                "CORESPOND_STATIC_MEMBERSHIP=true needs CORESPOND_INSTANCE_ID (unique per instance)"
             )
         return self

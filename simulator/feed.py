@@ -26,23 +26,17 @@ import numpy.typing as npt
 
 from simulator.config import FeedConfig
 from simulator.geography import COS_LATITUDE, EMERGENCY_DEPARTMENTS, TOWNS, road_seconds, scatter
+from simulator.narratives import compose_call
 from simulator.roster import SHIFT, SHIFT_OVERLAP, Event, demo_roster, iso, utc
 from simulator.vocabulary import (
-    BEHAVIORAL,
-    BEHAVIORAL_CUM,
     BEHAVIORAL_DISPOSITIONS,
     BEHAVIORAL_UPDATES,
     BEHAVIORAL_UPDATES_CUM,
-    MINORS,
-    PEOPLE,
-    ROUTINE,
-    ROUTINE_CUM,
     ROUTINE_DISPOSITIONS,
     ROUTINE_UPDATES,
     ROUTINE_UPDATES_CUM,
     TOWN_CUM,
     UPDATE_COUNTS,
-    WEAPON_NOTES,
 )
 
 __all__ = ["SyntheticFeed"]
@@ -307,22 +301,13 @@ class SyntheticFeed:
     def _create_call(self, t: float) -> None:
         rng, config = self._rng, self._config
         behavioral = rng.random() < config.bh_share
-        kinds, kind_weights = (BEHAVIORAL, BEHAVIORAL_CUM) if behavioral else (ROUTINE, ROUTINE_CUM)
-        kind = rng.choices(kinds, cum_weights=kind_weights)[0]
-        text, implied, caller_type = rng.choice(kind.narratives)
-        person = rng.choice(PEOPLE)
-        weapons, armed = rng.choice(WEAPON_NOTES)
-        rel, subj, poss, refl, obj = person
-        narrative = text.format(rel=rel, subj=subj, poss=poss, refl=refl, obj=obj, weapons=weapons)
-        flags = set(implied)
-        if "{weapons}" in text:
-            flags.update(armed)
-        if behavioral:
-            if rel in MINORS and "{rel}" in text and rng.random() < 0.25:
-                narrative += f", {rel} IS {rng.randint(12, 17)} YOA"
-                flags.add("juvenile")
-            if rng.random() < 0.08:
-                flags.add("transport_needed")
+        composed = compose_call(rng, behavioral)
+        kind, narrative, caller_type, person = (
+            composed.kind,
+            composed.narrative,
+            composed.caller_type,
+            composed.person,
+        )
         town = rng.choices(TOWNS, cum_weights=TOWN_CUM)[0]
         lat, lon = scatter(rng, town)
         self._calls_created += 1
@@ -334,7 +319,7 @@ class SyntheticFeed:
             lon=lon,
             behavioral=behavioral,
             priority=rng.choice(kind.priorities),
-            flags=sorted(flags),
+            flags=sorted(composed.flags),
             pronouns=person,
             disposition=rng.choice(BEHAVIORAL_DISPOSITIONS if behavioral else ROUTINE_DISPOSITIONS),
         )

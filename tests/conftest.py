@@ -82,6 +82,7 @@ def unique_settings(bootstrap: str, **overrides: Any) -> Settings:
         "topic_decisions": f"triage.decisions.{tag}",
         "topic_dlq": f"cad.events.dlq.{tag}",
         "topic_changelog": f"corespond.changelog.{tag}",
+        "topic_unit_views": f"corespond.units.{tag}",
         "consumer_group": f"corespond-{tag}",
         "topic_partitions": 2,
         "port": 0,
@@ -155,3 +156,12 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--console-screenshot",
+        default=None,
+        metavar="PNG",
+        help="also write the console screenshot taken by tests/console to this path (docs/console.png)",
+    )

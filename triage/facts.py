@@ -8,14 +8,14 @@ and the safety codes that mean armed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Final, Protocol
+from typing import Annotated, Final, NamedTuple, Protocol
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from schemas.decisions import Band, Reason, Response
+from schemas.decisions import Band, Response
 
-__all__ = ["ARMED_SAFETY", "BandThresholds", "CallFacts", "TriageResult", "Triager", "band_for"]
+__all__ = ["ARMED_SAFETY", "BandThresholds", "CallFacts", "Reason", "TriageResult", "Triager", "band_for"]
 
 ARMED_SAFETY: Final = frozenset({"weapon_reported", "violence_in_progress"})
 """Safety codes that mean armed (the contract's): an officer must ride with the clinician, so never a
@@ -34,6 +34,18 @@ class CallFacts:
     caller_type: str | None = None
     bh_calls_12m: int | None = None
     origin: str | None = None
+
+
+class Reason(NamedTuple):
+    """One rule that fired: its code, how much it moved the score (log-odds), the text that fired it.
+
+    A plain tuple, not the contract's pydantic `Reason` (`schemas.decisions`), which the decision's
+    JSON has the same three fields of: a call keeps its reasons for as long as it is open, and a
+    tuple is a sixth of the model's memory."""
+
+    code: str
+    weight: float
+    evidence: str
 
 
 @dataclass(frozen=True, slots=True)

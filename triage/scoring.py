@@ -39,8 +39,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from schemas.decisions import Band, Reason, Response
-from triage.facts import BandThresholds, CallFacts, TriageResult, band_for
+from schemas.decisions import Band, Response
+from triage.facts import BandThresholds, CallFacts, Reason, TriageResult, band_for
 from triage.narrative import Finding, Modality, NarrativeReader
 from triage.nature_codes import NatureTable, logit, normalize_nature_code
 

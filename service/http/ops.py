@@ -21,11 +21,14 @@ async def health() -> HealthBody:
 
 @router.get("/ready", response_model=ReadyBody, responses={503: {"model": ReadyBody}})
 async def ready(runtime: RuntimeDep, response: Response) -> ReadyBody:
-    """Ready only when the broker answers and every owned partition is consumed to its end."""
+    """Ready only when the broker answers, every owned partition is consumed to its end and the read
+    side has read every region's decisions and units."""
     body = ReadyBody(
         ready=runtime.ready,
         broker=runtime.broker_reachable,
         caught_up=runtime.consumer.caught_up,
+        read_side=runtime.tail.caught_up,
+        instance=runtime.settings.instance_id,
         regions=list(runtime.host.owned_regions),
     )
     runtime.metrics.ready.set(1 if body.ready else 0)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from routing.snapshot import Rebuilder
+from service.kafka.batches import BatchSender
 from service.kafka.fetch_wait import FetchWaitTuner
 from service.records import RestoredPartition, StateRecord
 
@@ -28,20 +29,14 @@ __all__ = ["ChangelogWriter", "restore_partition"]
 
 class ChangelogWriter:
     def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
-        self._producer = producer
+        self._batches = BatchSender(producer)
         self._topic = topic
 
     async def write(self, records: Sequence[StateRecord]) -> None:
-        """Send every record; return once the broker acknowledged all of them."""
-        pending = [
-            await self._producer.send(
-                self._topic,
-                value=r.payload,
-                key=r.region.encode(),
-                partition=r.partition,
-            )
-            for r in records
-        ]
+        """Send every record, in order per partition; return once the broker acknowledged all of them."""
+        pending = await self._batches.send_to_partitions(
+            self._topic, ((r.partition, r.region.encode(), r.payload) for r in records)
+        )
         if pending:
             await asyncio.gather(*pending)
 

@@ -1,7 +1,9 @@
 """The consumer loop: fetch a micro-batch from cad.events, decide it, persist, publish, then commit.
 
 Per batch, in this order: apply + decide (off the event loop); write the regions' changelog records
-and wait for the broker; publish decisions and dead letters and wait; commit the input offsets. A
+and wait for the broker; publish decisions and dead letters and wait; commit the input offsets. The
+commit runs while the next batch is fetched and decided (commits stay in order, and a rebalance or a
+stop waits for the one in flight), so its round trip is not on the path of any decision. A
 crash at any point loses nothing: on restart the changelog brings the state back exactly as of the
 last durable record, the decisions of that last record are published again (duplicates of the same
 `(call_id, revision)`, never conflicts), and consumption resumes from the committed offset, where
@@ -9,7 +11,15 @@ events already applied are recognized by their id (see `service.kafka.changelog`
 
 Auto-commit is off and a new group starts from the earliest offset, so no event is skipped. A
 rebalance waits for the batch in flight before partitions are handed over; newly assigned
-partitions are restored from the changelog before their first record is processed.
+partitions are restored from the changelog before their first record is processed, and their units'
+views and last decisions are published again (the read side of every instance is built from the
+log: this consumer never writes a read model).
+
+On `stop()` the loop finishes its batch, commits, and leaves the group with an explicit LeaveGroup
+before closing: aiokafka sends none for a static member (Kafka's protocol), and with a dynamic member
+closing the consumer did not make the embedded broker rebalance before the session timeout either
+(measured: the others waited 6.3 s at a 6 s session), so without it a SIGTERM would hand over no
+faster than a kill -9.
 """
 
 from __future__ import annotations
@@ -22,14 +32,13 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.protocol.group import LeaveGroupRequest
 
-from schemas.decisions import Decision
-from service.codec import encode_decision
+from routing.decided import DecidedCall
 from service.kafka.changelog import ChangelogWriter, restore_partition
 from service.kafka.fetch_wait import FetchWaitTuner, position_now
 from service.kafka.publisher import Publisher
 from service.metrics import Metrics
-from service.read_model import ReadModel
 from service.records import BatchOutcome, InputRecord, RejectedRecord, StateRecord
 from service.regions import RegionHost
 from service.settings import Settings
@@ -38,6 +47,11 @@ from service.views import UnitView
 __all__ = ["BrokerLostLog", "ConsumerStalled", "DecisionConsumer"]
 
 log = logging.getLogger(__name__)
+
+COMMIT_WAIT_S = 5.0
+"""How long a rebalance, a stop or a restart waits for the offset commit in flight."""
+SLOW_BATCH_S = 0.25
+"""A batch slower than this from decide to published is logged with where its time went."""
 
 
 class ConsumerStalled(KafkaError):  # type: ignore[misc]
@@ -80,14 +94,12 @@ class DecisionConsumer:
         publisher: Publisher,
         changelog: ChangelogWriter,
         metrics: Metrics,
-        read_model: ReadModel,
     ) -> None:
         self._settings = settings
         self._host = host
         self._publisher = publisher
         self._changelog = changelog
         self._metrics = metrics
-        self._read_model = read_model
         self._consumer: AIOKafkaConsumer | None = None
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -98,6 +110,8 @@ class DecisionConsumer:
         """The state as it was when a rebalance found the broker without our topic (restarted empty)."""
         self._owned: set[int] = set()
         """Partitions whose state is restored here; records of any other partition are not processed."""
+        self._committing: asyncio.Task[None] | None = None
+        """The offset commit of the last batch, running while the next one is fetched and decided."""
         self.caught_up = False
         self._fetch_wait = FetchWaitTuner(
             settings.fetch_max_wait_ms, settings.fetch_max_wait_ceiling_ms, name="events consumer"
@@ -115,9 +129,10 @@ class DecisionConsumer:
             fetch_max_wait_ms=self._fetch_wait.ms,
             max_partition_fetch_bytes=max(1_048_576, s.max_event_bytes * 4),
             isolation_level="read_committed",
+            client_id=f"corespond-{s.instance_id or 'decide'}",
             session_timeout_ms=s.session_timeout_ms,
-            heartbeat_interval_ms=max(500, s.session_timeout_ms // 3),
-            group_instance_id=s.instance_id,
+            heartbeat_interval_ms=s.heartbeat_interval_ms,
+            group_instance_id=s.instance_id if s.static_membership else None,
         )
 
     async def run(self) -> None:
@@ -148,13 +163,36 @@ class DecisionConsumer:
                     async with self._batch_lock:
                         await self._handle(consumer, batch)
                     self._last_progress = time.monotonic()
+                if self._committing is not None and self._committing.done():
+                    await self._commits_done()  # raises a commit's failure here, in the loop
                 records_waiting = await self._watch(consumer)
                 self._fetch_wait.observe(consumer, progressed=bool(batch), records_waiting=records_waiting)
         finally:
             self.caught_up = False
             self._consumer = None
             with contextlib.suppress(KafkaError):
+                await self._commits_done()
+            if self._stopping.is_set():
+                await self._leave_group(consumer)
+            with contextlib.suppress(KafkaError):
                 await consumer.stop()
+
+    async def _leave_group(self, consumer: AIOKafkaConsumer) -> None:
+        """Tell the coordinator this member is gone, so the others take its regions over at once."""
+        coordinator = consumer._coordinator
+        if coordinator is None or coordinator.generation <= 0:
+            return
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(2.0):
+                await coordinator._stop_heartbeat_task()
+                await coordinator._send_req(LeaveGroupRequest(coordinator.group_id, coordinator.member_id))
+        except (KafkaError, OSError, TimeoutError) as error:
+            log.warning("leaving the group failed (%r): the others wait for the session timeout", error)
+            return
+        # Generation reset: aiokafka's own close must not send a second LeaveGroup for a member now gone.
+        coordinator.reset_generation()
+        log.info("left the consumer group in %.3fs", time.monotonic() - started)
 
     async def _micro_batch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[object]]:
         """What arrives within `batch_window_ms` of the first record, decided together in one solve."""
@@ -189,13 +227,14 @@ class DecisionConsumer:
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
         lost = bool(revoked) and self._lost_log is None and await self._broker_lost_topic()
         async with self._batch_lock:
+            with contextlib.suppress(KafkaError):
+                await self._commits_done()  # the offsets of revoked partitions go in before they move
             if lost:
                 # The group rejoins a broker that restarted empty: only this memory holds the state.
                 log.error("the broker lost the events topic; keeping the state to re-seed it")
                 self._lost_log = self._host.snapshot_all()
             self._owned.difference_update(tp.partition for tp in revoked)
             dropped = self._host.drop_partitions(tp.partition for tp in revoked)
-            self._read_model.handed_over(dropped)
         self.caught_up = False
         if dropped:
             log.info("handed over regions %s", ", ".join(dropped))
@@ -219,44 +258,40 @@ class DecisionConsumer:
             # The run has ended (aiokafka can finish a join while the consumer stops), or the loop
             # re-seeds the changelog from `_lost_log` and starts again: nothing to restore here.
             return
-        s = self._settings
-        for tp in sorted(assigned, key=lambda t: t.partition):
-            started = time.monotonic()
-            restored = await restore_partition(
-                s.kafka_bootstrap,
-                s.topic_changelog,
-                tp.partition,
-                fetch_wait=FetchWaitTuner(
-                    s.fetch_max_wait_ms, s.fetch_max_wait_ceiling_ms, name=f"changelog restore {tp.partition}"
-                ),
-                timeout_s=120.0,
-            )
-            async with self._batch_lock:
-                units = self._host.install(restored)
-                self._owned.add(tp.partition)
-                self._read_model.restored(
-                    [
-                        (c.published.decision(), c.published.encoded)
-                        for s in restored.states.values()
-                        for c in s.calls.values()
-                        if c.published
-                    ],
-                    units,
-                )
-                if restored.republish:
-                    await self._publish_and_deliver(
-                        [(d, encode_decision(d)) for d in restored.republish], [], []
-                    )
-            log.info(
-                "partition %d: %d regions restored from %d changelog records in %.2fs, "
-                "%d decisions re-published",
-                tp.partition,
-                len(restored.states),
-                restored.records,
-                time.monotonic() - started,
-                len(restored.republish),
-            )
+        # Partitions are read in parallel (one reader each): a failover's time is the longest
+        # partition's restore, not their sum. Each is installed as soon as it is read.
+        await asyncio.gather(
+            *(self._restore(tp.partition) for tp in sorted(assigned, key=lambda t: t.partition))
+        )
         self._last_progress = time.monotonic()
+
+    async def _restore(self, partition: int) -> None:
+        s = self._settings
+        started = time.monotonic()
+        restored = await restore_partition(
+            s.kafka_bootstrap,
+            s.topic_changelog,
+            partition,
+            fetch_wait=FetchWaitTuner(
+                s.fetch_max_wait_ms, s.fetch_max_wait_ceiling_ms, name=f"changelog restore {partition}"
+            ),
+            timeout_s=120.0,
+        )
+        async with self._batch_lock:
+            units = self._host.install(restored)
+            self._owned.add(partition)
+            # The last batch before a crash may have reached the changelog and not the topics the
+            # read side is built from: its decisions and every unit view go out again (duplicates
+            # at worst; the read side keeps the newest revision and the last view).
+            await self._publish([DecidedCall.of(d) for d in restored.republish], units, [])
+        log.info(
+            "partition %d: %d regions restored from %d changelog records in %.2fs, %d decisions re-published",
+            partition,
+            len(restored.states),
+            restored.records,
+            time.monotonic() - started,
+            len(restored.republish),
+        )
 
     async def _handle(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[object]]) -> None:
         # A batch fetched before a rebalance may hold records of partitions revoked since, or not yet
@@ -274,33 +309,72 @@ class DecisionConsumer:
         ]
         started = time.perf_counter()
         outcome = await asyncio.to_thread(self._host.process, records)
-        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        decided = time.perf_counter()
+        self._metrics.batch_seconds.observe(decided - started)
         self._metrics.batch_size.observe(len(records))
         await self._changelog.write(outcome.state_records)
-        await self._publish_and_deliver(outcome.decisions, outcome.unit_views, outcome.rejected)
+        persisted = time.perf_counter()
+        await self._publish(outcome.decisions, outcome.unit_views, outcome.rejected)
+        published = time.perf_counter()
+        if published - started > SLOW_BATCH_S:
+            log.warning(
+                "slow batch of %d records: decide %.0f ms, changelog %.0f ms, publish %.0f ms",
+                len(records),
+                (decided - started) * 1000,
+                (persisted - decided) * 1000,
+                (published - persisted) * 1000,
+            )
+        durable_ms = time.time() * 1000.0
+        for record in records:
+            self._metrics.event_to_decision.observe(max(0.0, (durable_ms - record.timestamp_ms) / 1000.0))
+        self._count(outcome)
+        # The commit runs while the next batch is fetched and decided: its round trip is off the
+        # path of every decision. Commits stay in batch order (each waits for the one before).
         offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}  # type: ignore[attr-defined]
+        self._committing = asyncio.create_task(
+            self._commit_after(consumer, offsets, self._committing), name="corespond-commit"
+        )
+
+    async def _commit_after(
+        self,
+        consumer: AIOKafkaConsumer,
+        offsets: dict[TopicPartition, int],
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        if previous is not None:
+            await previous
         try:
             await consumer.commit(offsets)
         except CommitFailedError:
             # The group rebalanced under us: the new owner restores from the changelog, which already
             # covers these records, so nothing is decided twice.
             log.warning("offset commit failed after a rebalance; the changelog covers the batch")
-        durable_ms = time.time() * 1000.0
-        for record in records:
-            self._metrics.event_to_decision.observe(max(0.0, (durable_ms - record.timestamp_ms) / 1000.0))
-        self._count(outcome)
 
-    async def _publish_and_deliver(
+    async def _commits_done(self) -> None:
+        """Wait for the commits in flight; raise the first failure (the loop restarts on it).
+
+        A commit still unanswered after `COMMIT_WAIT_S` (a broker that went away) is abandoned: the
+        changelog covers its batch, whose records are read again and recognized by their event ids."""
+        committing, self._committing = self._committing, None
+        if committing is None:
+            return
+        try:
+            async with asyncio.timeout(COMMIT_WAIT_S):
+                await asyncio.shield(committing)
+        except TimeoutError:
+            committing.cancel()
+            log.warning("an offset commit got no answer in %.0fs; abandoned", COMMIT_WAIT_S)
+
+    async def _publish(
         self,
-        encoded: list[tuple[Decision, bytes]],
+        decided: list[DecidedCall],
         units: Sequence[UnitView],
         rejected: Sequence[RejectedRecord],
     ) -> None:
-        await self._publisher.publish(encoded, rejected)
-        self._read_model.delivered(encoded, units)
-        self._metrics.decisions.inc(len(encoded))
-        for decision, _ in encoded:
-            self._metrics.decisions_by_method.labels(decision.assignment.method.value).inc()
+        await self._publisher.publish(decided, units, rejected)
+        self._metrics.decisions.inc(len(decided))
+        for decision in decided:
+            self._metrics.decisions_by_method.labels(decision.method.value).inc()
 
     def _count(self, outcome: BatchOutcome) -> None:
         for name, count in outcome.outcomes.items():

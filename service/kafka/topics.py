@@ -1,7 +1,9 @@
 """Creating the service's topics when they are missing (the embedded broker starts empty).
 
 The changelog topic is partitioned exactly like the events topic: a region's state records live in
-the partition number its events live in, so the instance that owns the events owns the state.
+the partition number its events live in, so the instance that owns the events owns the state. The
+unit-view topic is compacted (`cleanup.policy=compact`): only each unit's last view matters, and
+every instance reads it whole at start.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ async def _partitions(admin: AIOKafkaAdminClient, topic: str) -> int:
 
 
 async def ensure_topics(settings: Settings) -> None:
-    """Create the events, decisions, dead-letter and changelog topics that do not exist yet."""
+    """Create the events, decisions, dead-letter, changelog and unit-view topics that do not exist yet."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
@@ -49,9 +51,16 @@ async def ensure_topics(settings: Settings) -> None:
             settings.topic_decisions: settings.topic_partitions,
             settings.topic_dlq: settings.topic_partitions,
             settings.topic_changelog: events_partitions,
+            settings.topic_unit_views: settings.topic_partitions,
         }
+        compacted = {settings.topic_unit_views}
         missing = [
-            NewTopic(name, num_partitions=count, replication_factor=1)
+            NewTopic(
+                name,
+                num_partitions=count,
+                replication_factor=1,
+                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
+            )
             for name, count in wanted.items()
             if name not in existing
         ]

@@ -1,11 +1,15 @@
-"""WS /ws/decisions?region=...&after=SEQ: live decisions for dispatcher consoles, resumable by seq.
+"""WS /ws/decisions?region=...&after=SEQ|CURSOR: live decisions for every region, resumable anywhere.
 
 The connection is authenticated before it is accepted (a bearer token header, or a one-time ticket
 from POST /ws/ticket for browsers) and a browser's `Origin` must be an allowed one; a refused
 handshake is closed with code 1008 (policy violation), which servers send as HTTP 403. On connect
 the client first receives every buffered decision after `after` (or a `gap` notice when `after` is
-older than the buffer), then live ones. Frames are the decision JSON plus `seq`. A client too slow
-to keep up is closed with code 1013 and resumes with `after` set to the last seq it read.
+older than the buffer), then live ones. Frames are the decision JSON plus `seq` (this instance's
+counter) and `cursor` (a position in the decisions topic that every instance understands, see
+`service.ws.cursor`). A client too slow to keep up is closed with code 1013 and resumes with `after`
+set to the last cursor (or seq) it read; a console behind a load balancer resumes with the cursor,
+on whichever instance it reaches. An `after` that is neither is answered with an `error` frame and
+closed with 1008.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
@@ -25,6 +30,7 @@ from service.http.deps import Subscriber, WsAuth
 from service.http.errors import AUTH_ERRORS
 from service.redaction import withhold_substance_use
 from service.runtime import Runtime
+from service.ws.cursor import CursorError, parse_after
 from service.ws.hub import Frame, Subscription
 
 __all__ = ["router"]
@@ -66,14 +72,14 @@ async def _pump(websocket: WebSocket, sub: Subscription, principal: Principal) -
     while True:
         frame = await sub.queue.get()
         if sub.overflowed:
-            await websocket.close(TRY_AGAIN_LATER, "too slow: reconnect with after=<last seq>")
+            await websocket.close(TRY_AGAIN_LATER, "too slow: reconnect with after=<last cursor>")
             return
         await websocket.send_text(_text(frame, principal))
 
 
 @router.websocket("/ws/decisions")
 async def decisions_ws(
-    websocket: WebSocket, region: Identifier | None = None, after: int | None = None
+    websocket: WebSocket, region: Identifier | None = None, after: str | None = None
 ) -> None:
     runtime: Runtime = websocket.state.runtime
     auth: Authenticator = websocket.state.auth
@@ -86,8 +92,15 @@ async def decisions_ws(
         await websocket.close(POLICY_VIOLATION)
         return
     await websocket.accept()
+    try:
+        resume = None if after is None else parse_after(after)
+    except CursorError as error:
+        refusal = {"type": "error", "error": "invalid_after", "detail": str(error)}
+        await websocket.send_text(orjson.dumps(refusal).decode())
+        await websocket.close(POLICY_VIOLATION, "invalid after")
+        return
     audit(principal, "subscribe", region)
-    sub = runtime.read_model.feed.subscribe(region, after)
+    sub = runtime.read_model.feed.subscribe(region, resume)
     runtime.metrics.ws_clients.set(runtime.read_model.feed.subscriber_count)
     try:
         if sub.gap:

@@ -39,8 +39,12 @@ RESULT: dict[str, Any] = {
     "smoke": False,
     "conditions": {"command": "corespond bench", "cpus": 2},
     "latency": [
+        _run("noop", 250.0, 80.0),
+        {**_run("service", 250.0, 90.0), "kafka": {**_summary(30.0, 90.0), "max_ms": 300.0}},
         _run("noop", 1000.0, 20.0),
         _run("service", 1000.0, 45.0),
+        _run("noop", 2500.0, 100.0),
+        {**_run("service", 2500.0, 110.0), "call_reads": _summary(2.0, 12.0)},
         _run("noop", 5000.0, 60.0, burst=True, seconds=60.0),
         _run("service", 5000.0, 180.0, burst=True, seconds=60.0),
     ],
@@ -104,7 +108,12 @@ def test_each_target_is_judged_from_its_own_measurement() -> None:
     assert checks["drain rate"].met is True
     assert checks["drain vs no-op"].met is False
     assert checks["drain vs no-op"].measured == "25.0%"
-    assert checks["p99 event->decision at 1,000 events/s"].met is True
+    assert checks["p99 event->decision at 250 events/s vs the no-op pipeline"].met is True
+    assert checks["p99 event->decision at 250 events/s vs the no-op pipeline"].measured.startswith("1.12x")
+    assert checks["p99 event->decision at 1,000 events/s vs the no-op pipeline"].met is False
+    assert checks["p99 event->decision at 2,500 events/s vs the no-op pipeline"].met is True
+    assert checks["max event->decision at 250 events/s"].met is False
+    assert checks["p99 of GET /calls/{id} during the highest steady rate"].met is True
     assert checks["p99 in a 60 s burst at 5,000 events/s"].met is False
     assert checks["no growing backlog in the burst"].met is True
     assert checks["memory per 10,000 tracked calls (service RSS)"].met is True
@@ -118,7 +127,9 @@ def test_targets_a_run_did_not_measure_are_said_to_be_unmeasured() -> None:
     smoke["memory"] = {}
     checks = {c.name: c for c in evaluate_targets(smoke)}
     for name in (
-        "p99 event->decision at 1,000 events/s",
+        "p99 event->decision at 1,000 events/s vs the no-op pipeline",
+        "max event->decision at 250 events/s",
+        "p99 of GET /calls/{id} during the highest steady rate",
         "p99 in a 60 s burst at 5,000 events/s",
         "no growing backlog in the burst",
         "memory per 10,000 tracked calls (service RSS)",
@@ -129,7 +140,7 @@ def test_targets_a_run_did_not_measure_are_said_to_be_unmeasured() -> None:
 
 def test_a_burst_that_builds_a_backlog_misses_the_backlog_target() -> None:
     growing = copy.deepcopy(RESULT)
-    growing["latency"][3]["trend_ms_per_s"] = 40.0
+    growing["latency"][7]["trend_ms_per_s"] = 40.0
     checks = {c.name: c for c in evaluate_targets(growing)}
     assert checks["no growing backlog in the burst"].met is False
 
@@ -137,14 +148,14 @@ def test_a_burst_that_builds_a_backlog_misses_the_backlog_target() -> None:
 def test_a_service_that_decides_nothing_fails_the_run() -> None:
     assert problems(RESULT) == []
     silent = copy.deepcopy(RESULT)
-    silent["latency"][1]["kafka"] = _summary(None, None, count=0)
-    silent["latency"][1]["websocket"] = _summary(None, None, count=0)
+    silent["latency"][3]["kafka"] = _summary(None, None, count=0)
+    silent["latency"][3]["websocket"] = _summary(None, None, count=0)
     found = problems(silent)
     assert "service produced no decisions at 1000 events/s" in found
     assert "no decision reached the WebSocket client at 1000 events/s" in found
     stuck = copy.deepcopy(RESULT)
     stuck["drain"]["service"]["completed"] = False
-    stuck["latency"][3]["sentinel_read"] = False
+    stuck["latency"][7]["sentinel_read"] = False
     assert problems(stuck) == [], "a full run that falls behind reports a missed target, it does not fail"
     stuck["smoke"] = True
     assert problems(stuck) == [

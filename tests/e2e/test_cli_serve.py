@@ -1,4 +1,5 @@
-"""`corespond serve --embedded-broker` as an operator runs it: decisions within 2 s, no orphan broker."""
+"""`corespond serve --embedded-broker` and `corespond broker` as an operator runs them: decisions within
+2 s, a broker other instances can share, no orphan broker."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import orjson
 import websockets
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from service.broker import free_port
 from tests.builders import FORT_COLLINS, LOVELAND, call_created, next_id, unit_upsert
@@ -89,7 +91,7 @@ async def _scenario(process: subprocess.Popen[bytes], port: int, tmp_path: Path)
         assert decision["triage"]["response"].startswith("co_response")
         assert decision["assignment"]["unit_id"] in units
         assert frame["call_id"] == call_id
-        assert {k: v for k, v in frame.items() if k != "seq"} == decision
+        assert {k: v for k, v in frame.items() if k not in {"seq", "cursor"}} == decision
         records = await read_topic(bootstrap, "triage.decisions", lambda rs: len(rs) >= 1)
         assert orjson.loads(records[-1].value) == decision
     finally:
@@ -126,3 +128,32 @@ async def test_sigusr1_dumps_the_tasks_and_kill_9_takes_the_broker_down_too(tmp_
         return [pid for pid in brokers if _alive(pid)]
 
     await eventually(survivors, lambda alive: not alive, timeout=5)
+
+
+async def test_corespond_broker_serves_other_instances_and_stops_on_sigterm() -> None:
+    port = free_port()
+    with subprocess.Popen(
+        [sys.executable, "-m", "service", "broker", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            banner = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), timeout=30)
+            assert f"corespond broker ready: 127.0.0.1:{port}".encode() in banner
+            brokers = _children(process.pid)
+            assert brokers, "the broker runs as a child of the command"
+            admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}")
+            await admin.start()
+            try:
+                await admin.create_topics(
+                    [NewTopic("cli.broker.check", num_partitions=2, replication_factor=1)]
+                )
+                assert "cli.broker.check" in await admin.list_topics()
+            finally:
+                await admin.close()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.to_thread(process.wait, 30)
+    assert code == 0
+    assert not [pid for pid in brokers if _alive(pid)], "the broker outlived the command"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
+from routing.decided import DecidedCall
 from schemas.decisions import Assignment, AssignmentStatus, Band, Decision, Response, Triage
 from service.broker import EmbeddedBroker
 from service.kafka.publisher import Publisher, new_producer
@@ -38,8 +40,10 @@ async def test_decisions_land_where_send_puts_their_key_even_across_full_batches
     try:
         # 600 decisions of ~500 bytes overflow the 16 KB default batch of every partition several times.
         decisions = [_decision(f"LPD-26-{i:06d}") for i in range(600)]
-        encoded = [(d, d.model_dump_json().encode() + b" " * 200) for d in decisions]
-        await Publisher(producer, settings).publish(encoded, [])
+        encoded = [
+            replace(DecidedCall.of(d), encoded=d.model_dump_json().encode() + b" " * 200) for d in decisions
+        ]
+        await Publisher(producer, settings).publish(encoded, [], [])
         by_send = {}
         for decision in decisions[:50]:
             metadata = await producer.send_and_wait(settings.topic_dlq, b"x", key=decision.call_id.encode())
