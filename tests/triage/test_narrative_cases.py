@@ -53,19 +53,11 @@ KNOWN_MISSES = {
     # causes, decorations, pet ingestions); these are the misses left, each named with its reason.
     "t8-040": "false alarm: a bipolar ex-boyfriend who keeps calling but made no threats; the named "
     "diagnosis alone (harassment nature) crosses the threshold to a secondary team",
-    "t8-049": "false alarm: turnstile jumpers under the nature code JUMPER; the miscoding note is not read",
     "t9-069": "false alarm: a DOT bridge inspection crew in harnesses; the SUICIDAL SUBJ nature code "
     "keeps its weight after the benign explanation",
-    "t9-103": "false alarm: 'I'm done with everything' later cleared by a deputy ('NOT SUICIDAL, WITH "
-    "FRIENDS NOW'); the clearance does not explain the earlier statement away",
-    "t10-049": "false alarm: a report of nursing-home neglect about a calm mother with dementia "
-    "(the administrative frame is not read)",
-    "t10-064": "false alarm: a question about a mental health court date under MENTAL PATIENT (the "
-    "informational frame is not read)",
-    "t10-074": "false alarm: a diabetic camper with a meter reading of 45 ('meter reads' not read as a "
-    "blood sugar)",
-    "t10-076": "false alarm: a reporter asking about last week's suicide (press inquiry not read as "
-    "informational)",
+    "t9-103": "false alarm: 'I'm done with everything' later cleared by a unit ('PER 2B12 SUBJ NOT "
+    "SUICIDAL'); the clearance explains what came before, but 'was upset about breakup' after it "
+    "still adds up past the threshold",
     "t10-108": "false alarm: 'gonna kill himself on that motorcycle' (a figure of speech about reckless "
     "riding)",
 }
