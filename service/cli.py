@@ -123,7 +123,7 @@ def _triage_eval(args: argparse.Namespace) -> int:
         print(f"corespond triage-eval: {error}", file=sys.stderr)  # noqa: T201
         return 2
     report = evaluate(args.file, calls, triager, threshold)
-    print(render(report))  # noqa: T201 - the command's output is the report
+    print(render(report, show_misses=args.show_misses))  # noqa: T201 - the command's output is the report
     if args.json is not None:
         write_json(report, Path(args.json))
     return 0
@@ -172,7 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
         "triage-eval",
         help="score a labeled CSV of calls: precision, recall, F1, PR curve, AP, calibration, naive baseline",
         description="Columns: nature_code and label (required); priority, origin, narrative, agency, "
-        "flags (semicolon-separated), caller_type, bh_calls_12m (optional). Outcome columns are never read.",
+        "flags (semicolon-separated), caller_type, bh_calls_12m, appends (' || '-separated, joined after the "
+        "narrative as the service joins them), officer_required (1/0: counts safety-gate breaches), "
+        "expected_needs (e.g. ems), city and volume (a list of call types weighed by published call volume) "
+        "(optional). Outcome columns are never read. Prints figures only unless --show-misses.",
     )
     evaluation.add_argument("file", help="labeled CSV file")
     evaluation.add_argument(
@@ -183,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument(
         "--json", default=None, metavar="OUT", help="also write the metrics as JSON to OUT"
+    )
+    evaluation.add_argument(
+        "--show-misses",
+        action="store_true",
+        help="list every miss (missed crisis, false alarm, safety-gate breach, ems need missed) with its "
+        "text and reasons; never on a sealed blind file",
     )
     evaluation.set_defaults(func=_triage_eval)
 

@@ -3,8 +3,9 @@
 Precision, recall and F1 at a threshold, the confusion matrix, the precision-recall curve with one
 point per distinct score, average precision (the step-wise area under that curve, as scikit-learn
 defines it: sum over thresholds of the recall gained times the precision there), and a calibration
-table (score bucket -> observed positive rate) with the Brier score. Reading files and printing is
-the caller's business (`service/triage_eval.py`).
+table (score bucket -> observed positive rate) with the Brier score; the confusion matrix of a yes/no
+decision with rows weighted (a list of call types weighted by their call volume). Reading files and
+printing is the caller's business (`service/triage_eval.py`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ __all__ = [
     "CalibrationBin",
     "Confusion",
     "PRPoint",
+    "WeightedConfusion",
     "average_precision",
     "brier_score",
     "calibration_table",
     "confusion_at",
     "precision_at_recall",
     "precision_recall_curve",
+    "weighted_confusion",
 ]
 
 DEFAULT_CALIBRATION_EDGES: tuple[float, ...] = (
@@ -52,6 +55,32 @@ class Confusion:
     fp: int
     fn: int
     tn: int
+
+    @property
+    def precision(self) -> float:
+        flagged = self.tp + self.fp
+        return self.tp / flagged if flagged else 0.0
+
+    @property
+    def recall(self) -> float:
+        positives = self.tp + self.fn
+        return self.tp / positives if positives else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedConfusion:
+    """A confusion matrix whose cells are summed weights (e.g. the published call volume of each call
+    type) rather than counts of rows."""
+
+    tp: float
+    fp: float
+    fn: float
+    tn: float
 
     @property
     def precision(self) -> float:
@@ -109,6 +138,25 @@ def confusion_at(labels: Sequence[bool], scores: Sequence[float], threshold: flo
         fp=int(np.sum(flagged & ~y)),
         fn=int(np.sum(~flagged & y)),
         tn=int(np.sum(~flagged & ~y)),
+    )
+
+
+def weighted_confusion(
+    labels: Sequence[bool], flagged: Sequence[bool], weights: Sequence[float]
+) -> WeightedConfusion:
+    """The confusion matrix of a yes/no decision, each row counting its weight (finite, not negative)."""
+    y = np.asarray(labels, dtype=bool)
+    f = np.asarray(flagged, dtype=bool)
+    w = np.asarray(weights, dtype=np.float64)
+    if not (y.shape == f.shape == w.shape) or y.ndim != 1:
+        raise ValueError("labels, decisions and weights must be 1-D and of equal length")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and not negative")
+    return WeightedConfusion(
+        tp=float(np.sum(w[f & y])),
+        fp=float(np.sum(w[f & ~y])),
+        fn=float(np.sum(w[~f & y])),
+        tn=float(np.sum(w[~f & ~y])),
     )
 
 

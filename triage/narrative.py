@@ -17,9 +17,10 @@ It also says whether a mention is about the reporting party ("RP IS UPSET") rath
 the call is about, by the nearest person word before it in the sentence.
 
 Speed: every rule names its *anchors*, the word prefixes a match starts with. One trie-shaped regex
-finds all anchor words in a single pass; at each, one precompiled probe tries every rule keyed by
-that anchor in a single `re.match` (a lookahead per rule) and fails at once when none fits. A call
-with no anchor words costs one scan. Reading is a pure function of the text.
+finds all anchor words in a single pass; at each, only the rules keyed by that anchor are tried, and
+of each rule only the alternatives of its pattern whose literal start fits the word
+(`triage.pattern_prefixes`), so most words try nothing and most rules are never tried. A call with
+no anchor words costs one scan. Reading is a pure function of the text.
 """
 
 from __future__ import annotations
@@ -33,12 +34,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from triage.pattern_prefixes import compatible, literal_prefixes
+
 __all__ = [
     "ContextLexicon",
     "Finding",
     "Modality",
     "NarrativeReader",
     "PhraseRule",
+    "matching_text",
     "trie_pattern",
 ]
 
@@ -98,6 +102,14 @@ class PhraseRule:
     """A weak affect word ("UPSET", "SCARED") that says little when it describes the caller."""
     requires: frozenset[str] = frozenset()
     """Codes of which one must also be read in the text (not negated) for this rule to count."""
+    explains: frozenset[str] = frozenset()
+    """Categories an affirmed or possible mention explains away (`*`: every behavioral finding and the
+    nature code; `nature`: the nature code alone)."""
+    explains_before: bool = False
+    """Only findings earlier in the text are explained (a call-back that retracts them)."""
+    alternatives: tuple[str, ...] = ()
+    """The pattern's alternatives, each as source: at an anchor word the reader tries only those that
+    can start with it (empty: the whole pattern)."""
 
 
 class Finding(NamedTuple):
@@ -251,13 +263,8 @@ def trie_pattern(words: Iterable[str]) -> str:
     return build(sorted(set(words)))
 
 
-@dataclass(frozen=True, slots=True)
-class _Probe:
-    """Every rule keyed by one anchor, tried in a single `re.match`: one optional lookahead per rule."""
-
-    pattern: re.Pattern[str]
-    rules: tuple[tuple[PhraseRule, int], ...]
-    """Each rule with the index of its group in the match's `regs`."""
+_Probe = tuple[tuple["PhraseRule", re.Pattern[str]], ...]
+"""The rules one anchor word keys, each with the part of its pattern that can start at that word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,17 +283,14 @@ class NarrativeReader:
             for anchor in rule.anchors:
                 by_anchor[anchor].append(rule)
         # The scan reports the longest anchor at a word start; every shorter anchor that is a prefix
-        # of it keys rules that must be tried there too. Anchors keying the same rules share a probe.
-        probes: dict[tuple[str, ...], _Probe] = {}
+        # of it keys rules that must be tried there too, each with only the alternatives of its
+        # pattern that can start with that word. Anchors trying the same alternatives share a probe.
         probe_for: dict[str, _Probe] = {}
         for found in anchors:
-            keyed = tuple(
-                dict.fromkeys(r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ()))
+            keyed = dict.fromkeys(r for k in range(1, len(found) + 1) for r in by_anchor.get(found[:k], ()))
+            probe_for[found] = tuple(
+                (rule, _compile_part(source)) for rule in keyed if (source := _source_at(rule, found))
             )
-            key = tuple(r.code for r in keyed)
-            if key not in probes:
-                probes[key] = _probe(keyed)
-            probe_for[found] = probes[key]
         source = trie_pattern(anchors) if anchors else "(?!)"
         object.__setattr__(self, "_anchor_re", re.compile(rf"(?<![A-Z0-9'])(?:{source})"))
         object.__setattr__(self, "_probes", probe_for)
@@ -295,19 +299,18 @@ class NarrativeReader:
         """Every rule match in `narrative`, in text order, each with its modality and evidence."""
         if not narrative:
             return ()
-        text = _upper_same_length(narrative)
+        text, where = _normalized(narrative)
         findings: list[Finding] = []
         context = self.context
         bounds: ClauseBounds | None = None
         for hit in self._anchor_re.finditer(text):
-            probe = self._probes[hit.group()]
-            matched = probe.pattern.match(text, hit.start())
-            if matched is None:
-                continue
-            regs = matched.regs
-            for rule, group in probe.rules:
-                start, end = regs[group]
-                if end <= start:  # not this rule (or an empty match)
+            at = hit.start()
+            for rule, pattern in self._probes[hit.group()]:
+                matched = pattern.match(text, at)
+                if matched is None:
+                    continue
+                start, end = matched.span()
+                if end <= start:  # an empty match says nothing
                     continue
                 if bounds is None:
                     bounds = ClauseBounds.of(text)
@@ -315,6 +318,8 @@ class NarrativeReader:
                 about_rp = (
                     rule.rp_discount and not caller_is_subject and context.about_reporting_party(text, start)
                 )
+                if where is not None:  # back to the original text's positions
+                    ev_start, ev_end = where[ev_start], where[ev_end - 1] + 1
                 findings.append(Finding(rule, modality, start, end, narrative[ev_start:ev_end], about_rp))
         if any(f.rule.requires for f in findings):
             present = {f.rule.code for f in findings if f.modality not in _ABSENT}
@@ -322,26 +327,68 @@ class NarrativeReader:
         return tuple(findings)
 
 
-def _probe(rules: tuple[PhraseRule, ...]) -> _Probe:
-    tries = "".join(f"(?:(?=(?P<r{i}>{rule.pattern.pattern}))|)" for i, rule in enumerate(rules))
-    # then fail unless some rule matched, so that the common case (no rule here) costs no Python loop
-    none_matched = "(?!)"
-    for i in reversed(range(len(rules))):
-        none_matched = f"(?(r{i})|{none_matched})"
-    compiled = _compile_probe(tries + none_matched)
-    return _Probe(compiled, tuple((rule, compiled.groupindex[f"r{i}"]) for i, rule in enumerate(rules)))
+def _source_at(rule: PhraseRule, word_start: str) -> str:
+    """The part of the rule's pattern that can match at a word starting `word_start` ("" if none)."""
+    if not rule.alternatives:
+        return rule.pattern.pattern
+    fitting = [alt for alt in rule.alternatives if compatible(_prefixes(alt), word_start)]
+    return "|".join(f"(?:{alt})" for alt in fitting)
 
 
-@functools.lru_cache(maxsize=4096)
-def _compile_probe(source: str) -> re.Pattern[str]:
-    """A memo over `re.compile` for probe sources: every agency's reader shares the default set's
-    probes, and there are more of them than `re`'s own cache (512) holds."""
+@functools.lru_cache(maxsize=8192)
+def _prefixes(source: str) -> frozenset[str]:
+    return literal_prefixes(source)
+
+
+@functools.lru_cache(maxsize=8192)
+def _compile_part(source: str) -> re.Pattern[str]:
+    """A memo over `re.compile` for the rules' pattern parts: every agency's reader shares the default
+    set's, and there are more of them than `re`'s own cache (512) holds."""
     return re.compile(source)
 
 
-def _upper_same_length(text: str) -> str:
-    """Upper case with every index kept, so evidence spans can be cut from the original text."""
+_FOLD = str.maketrans(
+    {
+        **dict(zip("ÁÀÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜÑÇ", "AAAAEEEEIIIIOOOOUUUUNC", strict=True)),
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": " ",
+        "\u201d": " ",
+        '"': " ",
+        "\u00bf": " ",
+        "\u00a1": " ",
+    }
+)
+_QUOTE = re.compile(r"(?<![A-Z0-9])'|'(?![A-Z0-9])")
+_AINT = re.compile(r"\bAINT\b")
+
+
+def matching_text(text: str) -> str:
+    """The text rules are matched against: upper case, accents folded (`MAÑANA` -> `MANANA`, for
+    Spanish remarks), quotation marks blanked (a quoted statement, `said 'just a burden'`, reads like
+    an unquoted one), apostrophes inside words dropped (`HASN'T` reads `HASNT`, as CAD shorthand
+    writes it, so one pattern serves both) and `AIN'T` / `AINT` read as `NOT` (`AINT EATING`,
+    `SHE AINT SUICIDAL`: every negation and sign pattern knows NOT; same length, so evidence spans
+    still fall on the original text)."""
+    return _normalized(text)[0]
+
+
+def _normalized(text: str) -> tuple[str, list[int] | None]:
+    """`matching_text(text)` and, when it is shorter than `text`, where each of its characters came
+    from (so evidence spans are cut from the original text)."""
     upper = text.upper()
-    if len(upper) == len(text):
-        return upper
-    return "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
+    if len(upper) != len(text):
+        upper = "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
+    if not upper.isascii() or '"' in upper:
+        upper = upper.translate(_FOLD)
+    if "'" not in upper:
+        return _ain_t(upper), None
+    upper = _QUOTE.sub(" ", upper)
+    if "'" not in upper:
+        return _ain_t(upper), None
+    where = [i for i, c in enumerate(upper) if c != "'"]
+    return _ain_t(upper.replace("'", "")), where
+
+
+def _ain_t(upper: str) -> str:
+    return _AINT.sub("NOT ", upper) if "AINT" in upper else upper

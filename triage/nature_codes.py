@@ -65,6 +65,9 @@ class NatureTable:
     _first_words: re.Pattern[str] = field(init=False, repr=False)
     _candidates: Mapping[str, tuple[tuple[int, re.Pattern[str]], ...]] = field(init=False, repr=False)
     _log_odds: tuple[float, ...] = field(init=False, repr=False)
+    _seen: dict[str, NatureClass] = field(init=False, repr=False, compare=False)
+    """Codes already classified (a CAD stream repeats a few hundred codes), at most `_SEEN_MAX`: a memo
+    of a pure function of the code, so a hit returns what `_classify` would."""
 
     def __post_init__(self) -> None:
         by_first: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
@@ -86,8 +89,18 @@ class NatureTable:
         object.__setattr__(self, "_first_words", re.compile(rf"(?<![A-Z0-9])(?:{source})"))
         object.__setattr__(self, "_candidates", candidates)
         object.__setattr__(self, "_log_odds", tuple(logit(c.prior) for c in (*self.categories, self.default)))
+        object.__setattr__(self, "_seen", {})
 
     def classify(self, code: str) -> NatureClass:
+        known = self._seen.get(code)
+        if known is not None:
+            return known
+        found = self._classify(code)
+        if len(self._seen) < _SEEN_MAX:
+            self._seen[code] = found
+        return found
+
+    def _classify(self, code: str) -> NatureClass:
         normalized = normalize_nature_code(code)
         canonical = self.aliases.get(normalized, normalized)
         best = len(self.categories)
@@ -100,6 +113,9 @@ class NatureTable:
                     break
         category = self.categories[best] if best < len(self.categories) else self.default
         return NatureClass(normalized, canonical, category.name, category.prior, self._log_odds[best])
+
+
+_SEEN_MAX = 4096
 
 
 def _phrase_pattern(phrase: tuple[str, ...]) -> re.Pattern[str]:

@@ -19,6 +19,14 @@ function: a reader can recompute it from the reasons. It is a probability estima
 Bayes sense: reasonably calibrated for nature-code-only calls, over-confident when many correlated
 cues pile up (so read bands, not the third decimal).
 
+Context can explain evidence away (Pearl's "explaining away"; in clinical terms, a differential): a
+medical cause (a stroke, a seizure, low blood sugar, heat stroke) explains confusion, agitation and
+odd behavior; a crime explains its victim's fear; an administrative or hypothetical frame (a records
+request, "what happens if someone is put on a hold") or a call-back that retracts the call ("it was a
+movie on the TV, all OK") explains every behavioral finding and the nature code the call-taker chose.
+An explained finding keeps `explained_factor` of its weight and its code gains `_EXPLAINED`; the
+explanation is a reason of its own, with its evidence. Safety gates are never explained away.
+
 Safety gates never depend on the score: a reported weapon or violence in progress makes the response
 `co_response_primary` (officer in the same vehicle) or `police_only`, never a team that could arrive
 without an officer. A hazard's latest statement wins ("HAD A KNIFE ... KNIFE SECURED"), so an
@@ -34,7 +42,7 @@ from dataclasses import dataclass, field
 from schemas.decisions import Band, Response
 from triage.facts import BandThresholds, CallFacts, Reason, TriageResult, band_for
 from triage.narrative import Finding, Modality, NarrativeReader
-from triage.nature_codes import NatureTable, normalize_nature_code
+from triage.nature_codes import NatureTable, logit, normalize_nature_code
 
 __all__ = ["FlagRule", "RuleTriager", "ScoringPolicy", "TriageRules", "triage_call"]
 
@@ -73,6 +81,8 @@ class ScoringPolicy:
     modality_factors: Mapping[Modality, float]
     reporting_party_factor: float
     secondary_factor: float
+    explained_factor: float
+    """What is left of the weight of a finding another finding explains away."""
     priority_weights: Mapping[int, float]
     origin_weights: Mapping[str, float]
     caller_weights: Mapping[str, float]
@@ -99,6 +109,11 @@ class TriageRules:
     reader: NarrativeReader
     scoring: ScoringPolicy
     thresholds: BandThresholds
+
+    @property
+    def nature_floor(self) -> float:
+        """The log-odds of the default nature category: what an explained-away nature code falls to."""
+        return logit(self.nature.default.prior)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +151,28 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
     total = nature.log_odds + _intake_shifts(facts, scoring, reasons)
 
     findings = rules.reader.read(facts.narrative, caller_is_subject=facts.caller_type == "self")
+    explanations = [f for f in findings if f.rule.explains and f.modality in _RAISES_HAZARD]
+    if (
+        explanations
+        and any("*" in f.rule.explains or "nature" in f.rule.explains for f in explanations)
+        and nature.log_odds > rules.nature_floor
+    ):
+        # the call-taker chose the nature code on what the explanation now accounts for
+        total -= nature.log_odds - rules.nature_floor
+        reasons[0] = Reason(
+            code=reasons[0].code + "_EXPLAINED",
+            weight=round(rules.nature_floor, 3),
+            evidence=reasons[0].evidence,
+        )
     scored: list[_Evidence] = []
     hazards: dict[str, list[tuple[int, int, str]]] = {}
     needs: set[str] = set()
     for finding in findings:
-        scored.append(_score_finding(finding, scoring))
+        evidence = _score_finding(finding, scoring)
+        if explanations and evidence.weight > 0 and _explained(finding, explanations):
+            evidence.weight *= scoring.explained_factor
+            evidence.code += "_EXPLAINED"
+        scored.append(evidence)
         _note_hazards(finding, hazards, needs)
     for flag in sorted(facts.flags):
         flag_rule = scoring.flags.get(flag)
@@ -200,6 +232,17 @@ def _intake_shifts(facts: CallFacts, scoring: ScoringPolicy, reasons: list[Reaso
             reasons.append(Reason(code="PREMISE_BH_HISTORY", weight=steps[-1], evidence=evidence))
             total += steps[-1]
     return total
+
+
+def _explained(finding: Finding, explanations: list[Finding]) -> bool:
+    """Whether another finding explains this one away (see `PhraseRule.explains`)."""
+    category = finding.rule.category
+    for other in explanations:
+        if other is finding or (other.rule.explains_before and finding.start >= other.start):
+            continue
+        if category in other.rule.explains or ("*" in other.rule.explains and not finding.rule.explains):
+            return True
+    return False
 
 
 def _score_finding(finding: Finding, scoring: ScoringPolicy) -> _Evidence:

@@ -11,6 +11,7 @@ from triage.evaluation import (
     confusion_at,
     precision_at_recall,
     precision_recall_curve,
+    weighted_confusion,
 )
 
 LABELS = [True, False, True, True, False, False]
@@ -23,6 +24,28 @@ def test_confusion_and_its_rates() -> None:
     assert c.precision == pytest.approx(2 / 3)
     assert c.recall == pytest.approx(2 / 3)
     assert c.f1 == pytest.approx(2 / 3)
+
+
+def test_a_weighted_confusion_counts_each_row_by_its_weight() -> None:
+    flagged = [s >= 0.5 for s in SCORES]
+    c = weighted_confusion(LABELS, flagged, [10, 1, 5, 4, 0, 100])
+    assert (c.tp, c.fp, c.fn, c.tn) == (15.0, 1.0, 4.0, 100.0)
+    assert c.recall == pytest.approx(15 / 19)
+    assert c.precision == pytest.approx(15 / 16)
+    unweighted = weighted_confusion(LABELS, flagged, [1.0] * len(LABELS))
+    counted = confusion_at(LABELS, SCORES, 0.5)
+    assert (unweighted.tp, unweighted.fp, unweighted.fn, unweighted.tn) == (
+        counted.tp,
+        counted.fp,
+        counted.fn,
+        counted.tn,
+    )
+
+
+@pytest.mark.parametrize("weights", [[1, 1, 1], [1, 1, 1, 1, 1, -1], [1, 1, 1, 1, 1, float("nan")]])
+def test_weights_must_match_the_rows_and_not_be_negative(weights: list[float]) -> None:
+    with pytest.raises(ValueError, match=r"weights|equal length"):
+        weighted_confusion(LABELS, [True] * len(LABELS), weights)
 
 
 def test_the_curve_has_one_point_per_distinct_score_and_ties_are_flagged_together() -> None:

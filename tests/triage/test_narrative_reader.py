@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage.narrative import Modality, NarrativeReader
+from triage.narrative import Modality, NarrativeReader, matching_text
 from triage.rulebook import load_triager
 
 
@@ -40,7 +40,7 @@ def _readings(reader: NarrativeReader, text: str, *, caller_is_subject: bool = F
         ("HAS NEVER BEEN SUICIDAL BUT TONIGHT SAID SHE WANTS TO DIE", "DEATH_WISH", Modality.AFFIRMED),
         (
             "SUBJ DENIES SI BUT RP FOUND SEARCHES ON HOW TO OVERDOSE",
-            "SUICIDE_WARNING_SIGN",
+            "MEANS_AND_PLAN",
             Modality.AFFIRMED,
         ),
         ("NOT SUICIDAL BUT HEARING VOICES", "HALLUCINATIONS", Modality.AFFIRMED),
@@ -119,6 +119,20 @@ def test_evidence_is_the_span_with_its_trigger(reader: NarrativeReader) -> None:
     assert post.evidence == "SI NEG"
 
 
+def test_aint_reads_as_not_and_evidence_stays_on_the_original_text(reader: NarrativeReader) -> None:
+    assert matching_text("She ain't suicidal") == "SHE NOT  SUICIDAL"
+    assert matching_text("PAINT AINTREE") == "PAINT AINTREE", "only the word AINT"
+    (negated,) = [
+        f for f in reader.read("RP says she ain't suicidal, just upset") if f.rule.code == "SUICIDAL_IDEATION"
+    ]
+    assert negated.modality is Modality.NEGATED
+    assert negated.evidence == "ain't suicidal"
+    codes = {
+        f.rule.code for f in reader.read("DAD AINT EATING SINCE MAMA PASSED, SAYS HE WANTS TO BE WITH HER")
+    }
+    assert {"DEPRESSION_SIGNS", "REUNION_WITH_DECEASED"} <= codes
+
+
 def test_every_match_of_a_text_is_found_once_in_text_order(reader: NarrativeReader) -> None:
     findings = reader.read("HEARING VOICES. HAS A KNIFE. HEARING VOICES AGAIN")
     voices = [f.start for f in findings if f.rule.code == "HALLUCINATIONS"]
@@ -133,23 +147,31 @@ def test_empty_and_benign_text(reader: NarrativeReader) -> None:
 
 
 def test_anchors_lose_no_match_on_the_hand_written_cases(reader: NarrativeReader) -> None:
-    """Trying every rule at every word start finds nothing the anchor-keyed probes miss."""
-    import csv  # noqa: PLC0415 - only this test reads the case files
-    import re  # noqa: PLC0415
+    """Trying every rule at every word start finds nothing the anchor-keyed probes miss: each match is
+    covered by a probed finding of the same rule (which may start later, at its anchor word, when the
+    pattern has an optional lead-in such as `(?:THE\\s+)?TV`)."""
+    import re  # noqa: PLC0415 - only this test reads the case files
     from pathlib import Path  # noqa: PLC0415
 
+    from service.triage_eval import read_labeled_csv  # noqa: PLC0415 - the case files, read as the eval reads them
+
     word_start = re.compile(r"(?<![A-Z0-9'])[A-Z0-9]")
-    texts = []
-    for path in sorted((Path(__file__).parent / "cases").glob("narrative_cases*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            texts.extend(row["narrative"].upper() for row in csv.DictReader(handle))
-    for text in texts:
-        exhaustive = {
-            (rule.code, m.start())
+    texts = [
+        call.facts.narrative
+        for path in sorted((Path(__file__).parent / "cases").glob("*.csv"))
+        if "log" not in path.name
+        for call in read_labeled_csv(path)
+    ]
+    for raw in texts:
+        text = matching_text(raw)
+        probed = [(f.rule.code, f.start, f.end) for f in reader.read(raw) if not f.rule.requires]
+        lost = [
+            (rule.code, text[m.start() : m.end()])
             for rule in reader.rules
             if not rule.requires
             for p in (w.start() for w in word_start.finditer(text))
-            if (m := rule.pattern.match(text, p)) is not None and m.end() > m.start()
-        }
-        probed = {(f.rule.code, f.start) for f in reader.read(text) if not f.rule.requires}
-        assert exhaustive == probed, (text, exhaustive ^ probed)
+            if (m := rule.pattern.match(text, p)) is not None
+            and m.end() > m.start()
+            and not any(c == rule.code and s < m.end() and m.start() < e for c, s, e in probed)
+        ]
+        assert not lost, (raw, lost)

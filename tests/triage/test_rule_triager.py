@@ -194,7 +194,11 @@ def test_every_decision_explains_itself(triager: RuleTriager) -> None:
     ("nature", "agency", "category"),
     [
         ("MH", "LPD", "MENTAL_HEALTH"),
-        ("MH", "EPPD", "OTHER"),
+        ("MH", "EPPD", "MENTAL_HEALTH"),
+        ("WELF", "XYZ", "WELFARE_CHECK"),
+        ("DRUG RELATED CASUALTY", "XYZ", "OVERDOSE"),
+        ("ONE DOWN/DRUG OD", "XYZ", "OVERDOSE"),
+        ("DETOX", "XYZ", "DETOX"),
         ("10-96", "LCSO", "MENTAL_HEALTH"),
         ("10-50", "LPD", "TRAFFIC_VEHICLE"),
         ("PSY", "LCSO", "MENTAL_HEALTH"),
@@ -202,6 +206,14 @@ def test_every_decision_explains_itself(triager: RuleTriager) -> None:
         ("EDP", "XYZ", "MENTAL_HEALTH"),
         ("--SUICIDE", "SPD", "SUICIDE"),
         ("Person in Behavioral/Emotional Crisis", "SPD", "MENTAL_HEALTH"),
+        ("46 - CIT", "XYZ", "MENTAL_HEALTH"),
+        ("BEHAV HLTH", "XYZ", "MENTAL_HEALTH"),
+        ("INDECENT BEHAVIOR", "XYZ", "LEWD_EXPOSURE"),
+        ("MISSING - (ALZHEIMER, ENDANGERED, ELDERLY)", "SPD", "DEMENTIA"),
+        ("MISSING - ADULT", "SPD", "MISSING_PERSON"),
+        ("MEDICAL - NALOXONE", "XYZ", "OVERDOSE"),
+        ("121C_Mental Disordr NonViolent", "XYZ", "MENTAL_HEALTH"),
+        ("*Bridge Jumper_Law", "XYZ", "SUICIDE"),
     ],
 )
 def test_agency_aliases_select_the_nature_category(
@@ -246,3 +258,98 @@ def test_triage_is_deterministic(triager: RuleTriager) -> None:
     facts = _facts("SON OFF HIS MEDS, HEARING VOICES, POSS HAS A KNIFE, HX OF SI", flags=("intoxicated",))
     first: TriageResult = triager.triage(facts)
     assert all(triager.triage(facts) == first for _ in range(5))
+
+
+# ---- the issue-12 behaviors: signs by content, threats with any means, substance use, context ----
+
+
+@pytest.mark.parametrize(
+    ("narrative", "nature", "response", "safety"),
+    [
+        # a threat against a person with any means, also in a delusional frame or an append
+        (
+            "SON SAYS GOD TOLD HIM TO PUNISH HIS FATHER. LEFT ON FOOT WITH A HAMMER TOWARD FATHERS WORK",
+            "DOMESTIC",
+            Response.CO_RESPONSE_PRIMARY,
+            {"threat_to_others", "weapon_reported"},
+        ),
+        (
+            "BROTHER SAYS THE NEIGHBOR IS A DEMON. NOW STS HE IS GOING TO RUN THE NEIGHBOR OVER",
+            "DISTURBANCE",
+            Response.CO_RESPONSE_PRIMARY,
+            {"threat_to_others"},
+        ),
+        # substance use is behavioral health: detox requests and overdoses (with EMS)
+        ("CALLER WANTS HELP GETTING OFF FENTANYL, STARTING TO GET DOPE SICK", "ASSIST", None, None),
+        ("FRIEND UNRESPONSIVE, LIPS BLUE, POSS FENTANYL", "MEDICAL", None, {"medical_emergency"}),
+        # Spanish
+        ("RP DICE QUE SU HIJO SE QUIERE MATAR, ESTA LLORANDO", "CHECK WELFARE", None, None),
+        (
+            "HERMANA DICE QUE NO HA DORMIDO EN TRES DIAS Y EL DIABLO LE HABLA POR LA TELEVISION",
+            "SICK",
+            None,
+            None,
+        ),
+    ],
+)
+def test_crises_described_by_their_signs(
+    triager: RuleTriager, narrative: str, nature: str, response: Response | None, safety: set[str] | None
+) -> None:
+    result = triager.triage(_facts(narrative, nature=nature))
+    assert result.response.wants_co_responder, result
+    if response is not None:
+        assert result.response is response, result
+    if safety is not None:
+        assert safety <= set(result.safety), result
+
+
+@pytest.mark.parametrize(
+    ("narrative", "nature"),
+    [
+        # a medical cause explains the confusion or the hallucinations
+        ("ELDERLY MOTHER SEEING BUGS ON THE WALLS. DX WITH A UTI YESTERDAY, FEVER 103", "ASSIST"),
+        ("HUSBAND CONFUSED AND AGITATED, HIS SUGAR READS 38, DIABETIC", "MENTAL"),
+        # an administrative call about a past crisis, a hypothetical question
+        ("WANTS A COPY OF THE REPORT FROM LAST MONTHS WELFARE CHECK WHEN HER SON WAS SUICIDAL", "FOLLOW UP"),
+        ("ASKING WHAT HAPPENS IF SOMEONE IS PUT ON A 72 HOUR HOLD, FOR A CLASS PAPER", "INFORMATION"),
+        # a call-back that retracts everything before it
+        (
+            "RP HEARS MALE YELLING HE WILL KILL HIMSELF. RP CALLED BACK, IT WAS A MOVIE ON THE TV, ALL OK",
+            "SUICIDAL",
+        ),
+        # history with no present sign, a crime victim's fear about the crime
+        ("NEIGHBOR WHO HAS BIPOLAR PARKED IN HIS ASSIGNED SPOT AGAIN, WANTS HER CAR TOWED", "MENTAL SUBJECT"),
+        ("WAS ROBBED AT THE ATM, CRYING AND SHAKING, VERY ANXIOUS", "ROBBERY"),
+    ],
+)
+def test_context_explains_evidence_away(triager: RuleTriager, narrative: str, nature: str) -> None:
+    result = triager.triage(_facts(narrative, nature=nature))
+    assert not result.response.wants_co_responder, result
+    assert any(r.code.endswith("_EXPLAINED") for r in result.reasons), result.reasons
+
+
+def test_a_retraction_explains_only_what_came_before_it(triager: RuleTriager) -> None:
+    text = "RP CALLED BACK, IT WAS A MISUNDERSTANDING. NOW SHE TEXTED THAT SHE WANTS TO DIE"
+    result = triager.triage(_facts(text, nature="WELFARE CHECK"))
+    assert result.response.wants_co_responder
+    assert "DEATH_WISH" in {r.code for r in result.reasons}
+
+
+def test_an_explained_finding_keeps_its_evidence_and_a_share_of_its_weight(triager: RuleTriager) -> None:
+    plain = triager.triage(_facts("HUSBAND IS CONFUSED", nature="MEDICAL"))
+    explained = triager.triage(_facts("HUSBAND IS CONFUSED AFTER A SEIZURE", nature="MEDICAL"))
+    weight = {r.code: r.weight for r in plain.reasons}["DISORIENTATION"]
+    reason = {r.code: r for r in explained.reasons}["DISORIENTATION_EXPLAINED"]
+    assert reason.weight == pytest.approx(weight * 0.1, abs=1e-3)
+    assert reason.evidence == "CONFUSED"
+    assert explained.score < plain.score
+    total = sum(r.weight for r in explained.reasons)
+    assert explained.score == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-3)
+
+
+def test_a_negation_in_the_narrative_never_reaches_into_an_append(triager: RuleTriager) -> None:
+    # appends are joined to the narrative with one blank (routing.region.CallState.facts)
+    joined = "RP STS SON IS HEARING VOICES, NO WEAPONS UPDT HE HAS A KNIFE NOW"
+    result = triager.triage(_facts(joined, nature="WELFARE CHECK"))
+    assert "weapon_reported" in result.safety
+    assert result.response is Response.CO_RESPONSE_PRIMARY

@@ -126,6 +126,16 @@ counter_examples = ["LINCOLN WITH SUICIDE DOORS"]
     assert "counter_examples[0]" in str(error)
 
 
+_LOCAL = """
+[[signal]]
+code = "LOCAL_ONE"
+category = "suicide"
+{extra}anchors = ["X"]
+patterns = ['{pattern}']
+examples = ["X X"]
+"""
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -138,6 +148,17 @@ counter_examples = ["LINCOLN WITH SUICIDE DOORS"]
             "already a rule of the default set",
         ),
         ('\n[[nature]]\ncategory = "LOCAL"\nprior = 1.5\nmatch = ["LOCAL"]\n', "less than 1"),
+        # the phrase grammar: word lists, severities, sources, explanations
+        (_LOCAL.format(extra="weight = 1.0\n", pattern="{NO_SUCH_LIST}\\s+X"), "names no word list"),
+        (_LOCAL.format(extra='severity = "enormous"\n', pattern="X"), "not a level of [severity]"),
+        (_LOCAL.format(extra='weight = 1.0\nseverity = "moderate"\n', pattern="X"), "either a weight or"),
+        (_LOCAL.format(extra='weight = 1.0\nsource = ["folklore"]\n', pattern="X"), "not a key of [sources]"),
+        (
+            _LOCAL.format(extra='weight = 0.0\nexplains = ["astrology"]\n', pattern="X"),
+            "no rule has the category",
+        ),
+        ('\n[lexicon]\nA = ["{B}"]\nB = ["{A}"]\n', "cycle"),
+        ('\n[lexicon]\nSELF = ["ME"]\n', "already named by the default set"),
     ],
 )
 def test_agency_file_mistakes(tmp_path: Path, body: str, message: str) -> None:
@@ -187,3 +208,28 @@ HOMELESSNESS = 3.0
     assert any(r.code == "HOMELESSNESS" and r.weight == 3.0 for r in tpd.reasons), (
         "agency ids match in any case"
     )
+
+
+def test_word_lists_compose_patterns_and_anchors(tmp_path: Path) -> None:
+    body = """
+[lexicon]
+LOCAL_VERB = ["FLOOB", "FLOOBS", "FLOOBED"]
+
+[[signal]]
+code = "LOCAL_SIGN"
+category = "suicide"
+severity = "warning_sign"
+source = ["lifeline988"]
+anchors = ["{LOCAL_VERB}"]
+patterns = ['{LOCAL_VERB}\\s+{SELF}\\b']
+examples = ["SAYS HE FLOOBED HIMSELF", "WANTS TO FLOOB HERSELF"]
+counter_examples = ["FLOOBED THE DOG"]
+"""
+    triager = load_triager(agency_rules={"TPD": _agency_file(tmp_path, body)})
+    rule = next(r for r in triager.agencies["TPD"].reader.rules if r.code == "LOCAL_SIGN")
+    assert rule.anchors == ("FLOOB",), "FLOOB already covers FLOOBS and FLOOBED"
+    assert rule.weight == 4.5, "the severity level's weight"
+    result = triager.triage(
+        CallFacts(agency="TPD", nature_code="X", priority=3, narrative="SHE FLOOBS HERSELF")
+    )
+    assert "LOCAL_SIGN" in {r.code for r in result.reasons}

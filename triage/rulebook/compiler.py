@@ -1,7 +1,8 @@
 """Compiling validated rule files into the triager's rules: the default set with an agency's file on
-top, phrase rules compiled once and shared, and every phrase rule checked against its own `examples`
-(each must fire) and `counter_examples` (none may read as an affirmed or possible mention), so a
-wrong anchor or pattern is caught at start, not in production.
+top, word-list slots (`{NAME}`) expanded, severities turned into weights, phrase rules compiled once
+and shared, and every phrase rule checked against its own `examples` (each must fire) and
+`counter_examples` (none may read as an affirmed or possible mention), so a wrong anchor or pattern
+is caught at start, not in production.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from schemas.decisions import Band
 from triage.facts import BandThresholds
 from triage.narrative import ContextLexicon, Modality, NarrativeReader, PhraseRule
 from triage.nature_codes import NatureCategory, NatureTable, normalize_nature_code
+from triage.rulebook.lexicon import Lexicon, LexiconError
 from triage.rulebook.schema import ContextTable, NatureEntry, RuleFile, Signal
 from triage.scoring import FlagRule, ScoringPolicy, TriageRules
 
@@ -44,6 +46,7 @@ def compile_rules(
             if code not in base_codes:
                 raise extra.error((key,), f"{code!r} is not a rule of the default set")
     cache = compiled if compiled is not None else {}
+    lexicon = _lexicon(base, extra)
     rules: list[PhraseRule] = []
     unchecked: list[tuple[RuleFile, int, Signal]] = []
     for rule_file, i, signal in (
@@ -56,7 +59,7 @@ def compile_rules(
             )
         rule = cache.get(id(signal))
         if rule is None:
-            rule = cache[id(signal)] = _phrase_rule(signal)
+            rule = cache[id(signal)] = _phrase_rule(rule_file, i, signal, base, lexicon)
             unchecked.append((rule_file, i, signal))
         weight = extra.weights.get(signal.code)
         rules.append(rule if weight is None else replace(rule, weight=weight))
@@ -67,10 +70,16 @@ def compile_rules(
             update={k: getattr(extra.scoring, k) for k in extra.scoring.model_fields_set}
         )
     known = {r.code for r in rules}
+    categories = {r.category for r in rules} | {"*", "nature"}
     for rule_file, i, signal in unchecked:
         missing = sorted(set(signal.requires) - known)
         if missing:
             raise rule_file.error(("signal", i, "requires"), f"no such rule: {missing}")
+        unknown = sorted(set(signal.explains) - categories)
+        if unknown:
+            raise rule_file.error(
+                ("signal", i, "explains"), f"no rule has the category {unknown} (or use '*' or 'nature')"
+            )
     reader = NarrativeReader(tuple(rules), _context(base.context))
     _check_examples(reader, unchecked)
     aliases = {normalize_nature_code(k): normalize_nature_code(v) for k, v in base.aliases.items()}
@@ -87,6 +96,7 @@ def compile_rules(
         modality_factors={m: getattr(scoring.modality, m.value) for m in Modality},
         reporting_party_factor=scoring.reporting_party_factor,
         secondary_factor=scoring.secondary_factor,
+        explained_factor=scoring.explained_factor,
         priority_weights={int(k): v for k, v in scoring.priority.items()},
         origin_weights={normalize_nature_code(k): v for k, v in scoring.origin.items()},
         caller_weights=dict(scoring.caller_type),
@@ -110,14 +120,51 @@ def compile_rules(
     )
 
 
-def _phrase_rule(signal: Signal) -> PhraseRule:
-    body = "|".join(f"(?:{p})" for p in signal.patterns)
+def _lexicon(base: RuleFile, extra: RuleFile) -> Lexicon:
+    clash = sorted(set(base.lexicon) & set(extra.lexicon))
+    if clash:
+        raise extra.error(("lexicon",), f"{clash} already named by the default set's [lexicon]")
+    try:
+        return Lexicon({**base.lexicon, **extra.lexicon})
+    except (LexiconError, re.error) as error:
+        where = extra if set(extra.lexicon) else base
+        raise where.error(("lexicon",), str(error)) from error
+
+
+def _phrase_rule(rule_file: RuleFile, i: int, signal: Signal, base: RuleFile, lexicon: Lexicon) -> PhraseRule:
+    patterns = []
+    for j, source in enumerate(signal.patterns):
+        try:
+            expanded = lexicon.expand(source)
+            re.compile(expanded)
+        except (LexiconError, re.error) as error:
+            raise rule_file.error(("signal", i, "patterns", j), str(error)) from error
+        patterns.append(expanded)
+    try:
+        listed = dict.fromkeys(a for anchor in signal.anchors for a in lexicon.anchors(anchor))
+    except LexiconError as error:
+        raise rule_file.error(("signal", i, "anchors"), str(error)) from error
+    # an anchor is a word prefix: KILL already covers KILLS, KILLED and KILLING
+    anchors = tuple(a for a in listed if not any(a != b and a.startswith(b) for b in listed))
+    unknown_sources = sorted(set(signal.source) - set(base.sources))
+    if unknown_sources:
+        raise rule_file.error(("signal", i, "source"), f"not a key of [sources]: {unknown_sources}")
+    if signal.severity is not None:
+        if signal.severity not in base.severity:
+            raise rule_file.error(
+                ("signal", i, "severity"), f"not a level of [severity]: choose from {sorted(base.severity)}"
+            )
+        weight = base.severity[signal.severity]
+    else:
+        assert signal.weight is not None  # checked when the file was read
+        weight = signal.weight
+    body = "|".join(f"(?:{p})" for p in patterns)
     return PhraseRule(
         code=signal.code,
         category=signal.category,
-        weight=signal.weight,
+        weight=weight,
         pattern=re.compile(body),
-        anchors=tuple(signal.anchors),
+        anchors=anchors,
         safety=(signal.safety,) if isinstance(signal.safety, str) else tuple(signal.safety),
         safety_if_unknown=signal.safety_if_unknown,
         needs=frozenset(signal.needs),
@@ -125,6 +172,9 @@ def _phrase_rule(signal: Signal) -> PhraseRule:
         hypothetical_raises=signal.hypothetical_raises,
         rp_discount=signal.rp_discount,
         requires=frozenset(signal.requires),
+        explains=frozenset(signal.explains),
+        explains_before=signal.explains_scope == "before",
+        alternatives=tuple(patterns),
     )
 
 

@@ -85,9 +85,12 @@ def _check_signals(rules: RuleFile) -> None:
                 raise fail(
                     ("signal", i, "patterns", j), f"not a valid regular expression: {error}"
                 ) from error
-        if signal.weight:
-            first, weight = signs.setdefault(signal.category, (i, signal.weight))
-            if (weight > 0) != (signal.weight > 0):
+        if (signal.weight is None) == (signal.severity is None):
+            raise fail(("signal", i, "weight"), "give either a weight or a severity level, not both")
+        own = signal.weight if signal.weight is not None else rules.severity.get(signal.severity or "")
+        if own:
+            first, weight = signs.setdefault(signal.category, (i, own))
+            if (weight > 0) != (own > 0):
                 raise fail(
                     ("signal", i, "weight"),
                     f"category {signal.category!r} mixes positive and negative weights (signal[{first}])",

@@ -23,7 +23,6 @@ class _Strict(BaseModel):
 
 
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
-UpperWord = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9'/\-]*$")]
 SafetyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 RuleCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
 
@@ -61,6 +60,8 @@ class _PremiseStep(_Strict):
 class _Scoring(_Strict):
     secondary_factor: Annotated[float, Field(ge=0, le=1)] = 0.25
     reporting_party_factor: Annotated[float, Field(ge=0, le=1)] = 0.2
+    explained_factor: Annotated[float, Field(ge=0, le=1)] = 0.1
+    """What is left of a finding's weight when another finding explains it away (see `Signal.explains`)."""
     modality: _Modality = Field(default_factory=_Modality)
     priority: dict[str, float] = Field(default_factory=dict)
     origin: dict[str, float] = Field(default_factory=dict)
@@ -109,11 +110,30 @@ class _NatureDefault(_Strict):
     prior: Probability = 0.03
 
 
+Category = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+LexiconName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+Anchor = Annotated[str, Field(pattern=r"^(?:[A-Z0-9][A-Z0-9'/\-]*|\{[A-Z][A-Z0-9_]*\})$")]
+"""A word prefix a match starts with, or `{NAME}`: the first word of every entry of that word list."""
+
+
 class Signal(_Strict):
     code: RuleCode
-    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    weight: float
-    anchors: list[UpperWord] = Field(min_length=1)
+    category: Category
+    weight: float | None = None
+    """Log-odds when affirmed; give either this or `severity`."""
+    severity: str | None = None
+    """A level of the `[severity]` ladder (the default set's): the weight follows from it."""
+    sign: str = ""
+    """The clinical sign the rule reads, in words (e.g. "being a burden to others")."""
+    source: list[str] = Field(default_factory=list)
+    """Keys of the `[sources]` table: the published taxonomies the sign comes from."""
+    explains: list[str] = Field(default_factory=list)
+    """Categories an affirmed (or possible) mention explains away: their findings keep
+    `explained_factor` of their weight. `*` is every behavioral finding and the nature code's prior
+    (an administrative call, a retraction); `nature` is the nature code's prior alone."""
+    explains_scope: Literal["call", "before"] = "call"
+    """`before`: only findings earlier in the text (a call-back that retracts what came before)."""
+    anchors: list[Anchor] = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = Field(default_factory=list)
@@ -142,6 +162,13 @@ class RuleFile(_Strict):
     aliases: dict[str, str] = Field(default_factory=dict)
     nature: list[NatureEntry] = Field(default_factory=list)
     nature_default: _NatureDefault | None = None
+    lexicon: dict[LexiconName, list[str]] = Field(default_factory=dict)
+    """Word lists a pattern names as `{NAME}` (each entry a regular expression, usually a word or a
+    phrase; `{OTHER}` inside an entry names another list): the slots of the phrase grammar."""
+    severity: dict[str, float] = Field(default_factory=dict)
+    """Default set: the weight of each severity level signals name instead of a raw weight."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Default set: the citation of each taxonomy a signal's `source` names."""
     signal: list[Signal] = Field(default_factory=list)
     weights: dict[str, float] = Field(default_factory=dict)
     """Agency files: new weights for rules of the default set, by code."""
