@@ -114,8 +114,9 @@ KNOWN_MISSES = {
     "under the store' (the SHOPLIFTING prior outweighs one psychosis sign)",
     "t16-019": "false alarm: a MENTAL call about a neighbor feud, 'not acting strange, RP just thinks she "
     "is crazy' (the nature code alone keeps a team: the denial explains no nature code)",
-    "t16-050": "false alarm, ems need missed: a stroke (mouth drooping on one side, can't lift his arm, "
-    "LKW) worded 'mouth is drooping' is not among the stroke signs",
+    "t16-050": "ems need missed: a stroke (mouth drooping on one side, can't lift his arm, LKW); read as a "
+    "medical cause once MOUTH became an anchor (it was a false alarm at first look), but a stroke worded "
+    "'mouth is drooping' is not among the medical-emergency signs that add the ems need",
     "t16-053": "missed: a photo of a pile of pills 'you did this', then 'tell his dog bye' (farewell to a "
     "pet, and a pill photo with blame, not read)",
     "t16-055": "ems need missed: pills swallowed on a live stream ('swallowed a handful' with the pills "
