@@ -53,85 +53,80 @@ KNOWN_MISSES = {
     # causes, decorations, pet ingestions); these are the misses left, each named with its reason.
     "t8-040": "false alarm: a bipolar ex-boyfriend who keeps calling but made no threats; the named "
     "diagnosis alone (harassment nature) crosses the threshold to a secondary team",
-    "t9-069": "false alarm: a DOT bridge inspection crew in harnesses; the SUICIDAL SUBJ nature code "
-    "keeps its weight after the benign explanation",
     "t9-103": "false alarm: 'I'm done with everything' later cleared by a unit ('PER 2B12 SUBJ NOT "
     "SUICIDAL'); the clearance explains what came before, but 'was upset about breakup' after it "
     "still adds up past the threshold",
     "t10-108": "false alarm: 'gonna kill himself on that motorcycle' (a figure of speech about reckless "
     "riding)",
-    # Round 5 (t11-t13), scored at first look under the rules of b951cfe and unsealed untuned: the
-    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind.
-    "t11-012": "false alarm: a counselor's general question about 72-hour holds for staff training "
-    "(the informational frame misses 'asking generally ... for staff training')",
-    "t11-019": "false alarm: confusion after a horse kicked him in the head (head trauma as a medical "
-    "cause is not worded 'kicked in the head')",
-    "t11-025": "missed: an inmate who swallowed spork pieces and a battery, 'would rather die than do 5 "
-    "yrs' (swallowed objects not read with 'pieces of', 'rather die than' not read as a wish to die)",
-    "t11-036": "missed: meth psychosis, firing a shotgun at 'people in the trees shooting at him' "
-    "(the persecutory content is not read; police_only, the gate holds)",
-    "t11-039": "ems need missed: sleeping pills swallowed with vodka, unknown how many ('swallowed his "
-    "sleeping pills' without a quantity is not read as an ingestion)",
-    "t11-040": "missed: an 86-year-old driving 300 miles 'back to his army base for duty', reported "
-    "missing (time confusion of dementia not read in this wording)",
-    "t11-049": "missed: an old veteran crying that he should have died instead of his buddies and "
-    "'it wont be long now' (survivor guilt and an indirect farewell not read)",
-    "t11-052": "missed: 'just send somebody to find me in the morning' on a hang-up call-back, widower "
-    "living alone (indirect farewell not read)",
-    "t11-056": "false alarm: a man fishing from a railroad bridge, 'looks fine' on call-back (fishing "
-    "gear as the benign explanation is not read)",
-    "t11-074": "missed: a driver stopped on her way 'to the canyon overlook to jump', letters to her "
-    "family on the seat ('driving to ... to jump' not read as a statement of intent)",
-    "t11-081": "missed: a farmer in his pickup with a rifle after hail and a called note, 'the life "
-    "ins pays more than the place is worth' (insurance-worth statement not read); police_only",
-    "t11-084": "missed: a widow on her husband's grave who 'wants to be with her husband' and brought "
-    "her pills (the cemetery is not read as the context of a dead husband)",
-    "t11-085": "safety-gate breach: postpartum psychosis, the baby 'has a demon in it', she wants to "
-    "baptize it in the stock tank tonight: the danger to the infant is not read as a threat",
-    "t11-086": "false alarm: a robbery clerk, hysterical and crying (the crime-victim frame misses "
-    "'showed a handgun and took cash')",
-    "t11-091": "false alarm: a post 'ending it all tonight' about closing a food truck, cleared by a "
-    "deputy (the clearance by 'DEP CONTACTED SUBJ ... NO SI' does not explain the post away)",
-    "t11-103": "false alarm: a man passed out drunk whose buddy is the DD (designated driver) read as a "
-    "developmental disability",
-    "t11-104": "false alarm: a group-home resident found at his mother's, 'he is fine, cancel' "
-    "(the retraction misses this order; the group home weighs as a disability)",
-    "t11-108": "false alarm: an old woman who hears voices next door, where squatters were found "
-    "(real voices read as hallucinations)",
+    # Round 5 (t11-t13), scored at first look under the rules of b951cfe, unsealed untuned, then (in the
+    # next session) generalized by kind: edged objects in self-harm, delusional plans against a child,
+    # indirect farewells and wishes, intent stated as a trip, reunion at a grave, ingestions without a
+    # quantity, benign and medical explanations. This one is left:
     "t11-109": "false alarm: a drunk ex-husband banging on the door in a custody dispute (weak cues "
     "add up past the threshold)",
-    "t12-024": "missed, ems need missed: a victim of an assault who took about 10 Xanax because 'nobody "
-    "will ever love her' ('take all her xanax' read as substance use, 'took approx 10 pills' missed)",
-    "t12-028": "missed: a customer buying large amounts of acetaminophen 3 times this week, 'this "
-    "should be enough' (stockpiling by purchase not read)",
-    "t12-038": "missed: a veteran hiding under a car after fireworks, 'thinks he's back overseas' "
-    "(flashback wording not covered)",
-    "t12-065": "false alarm: a school essay about suicide documented by a counselor (the documentation "
-    "frame is not read; the counselor weighs)",
-    "t12-075": "false alarm: a parking dispute where one woman calls the other 'off her meds' "
-    "(an insult read as a missed-medication sign)",
-    "t12-076": "false alarm: a missing 17-year-old with anxiety who came home (the return is not read "
-    "as a retraction, anxiety as a diagnosis weighs)",
-    "t12-085": "false alarm: a screaming woman under EDP who was a robbery victim (the EDP nature code "
-    "keeps weight after the crime explanation)",
-    "t12-096": "false alarm: 'hearing voices' that were a headset game (the benign explanation does "
-    "not explain hallucinations)",
-    "t12-100": "false alarm: SVT at 190 read as panic ('feels like she's going crazy'); SVT is not "
-    "among the medical causes",
-    "t12-102": "false alarm: 'never said anything about hurting himself' (negation by 'never said "
-    "anything about' not read), the man overslept",
-    "t12-109": "false alarm: a double dose taken by accident with a new pill organizer (the accident "
-    "is not read; 'took too many' reads as intentional)",
-    "t13-034": "safety-gate breach: a woman cutting her forearms with broken glass in a courtyard "
-    "(broken glass in hand is not read as an edged weapon, so no officer)",
-    "t13-038": "ems need missed: a drunk friend in his closed garage with the engine running (CO "
-    "wording 'in his car in his closed garage with the engine running' not read)",
-    "t13-067": "missed: a veteran at his father's grave with a pistol, 'wants to be with Dad' (reunion "
-    "with a dead parent needs a death word nearby; the cemetery is not one); police_only",
-    "t13-090": "safety-gate breach: cuts on both wrists with a broken glass next to him (broken glass "
-    "is not read as an edged weapon, so no officer)",
-    "t13-103": "false alarm: an ex-boyfriend kicking in the door of a woman with a restraining order "
-    "('yelling that he will break it down' read as exclaimed content)",
+    # Round 6 (t14-t16), scored at first look under the rules of 13bbd7c and unsealed untuned: the
+    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind.
+    "t14-003": "missed: a text 'take care of mom for me' with a photo of pill bottles, then found on the "
+    "floor and won't wake (the farewell needs a goodbye word nearby, the photo a farewell after it; "
+    "'won't wake up' reads as medical only)",
+    "t14-021": "missed: 'you won't have to deal w me after tomorrow' and a rifle collection (an indirect "
+    "farewell in a new wording); police_only, the gate holds",
+    "t14-026": "false alarm: 'poss going to jump' cleared by a call-back (fishing, a rod and a bucket, "
+    "'RP apologizes'): the possible jump still weighs and 'GOING TO JUMP RP' reads as a threat",
+    "t14-040": "false alarm: an elderly fraud victim who 'lost 5K' ('lost' read as confusion of an older "
+    "adult), upset",
+    "t14-077": "missed: meth psychosis, hiding with a machete, 'the cartel is coming to kill him' "
+    "(persecution worded 'X is coming to kill him' not read); police_only, the gate holds",
+    "t14-086": "missed: a mother screaming in the road at the crash memorial where her son died yesterday "
+    "(acute grief in the road, no crisis sign read)",
+    "t14-095": "safety-gate breach: 'if they dont stop tonite she will burn them out' (a conditional threat "
+    "read as negated by the DONT inside its own condition)",
+    "t14-098": "missed: a veteran set off by fireworks, hiding under the deck 'yelling call signs' and not "
+    "knowing his wife (flashback in this wording not read); police_only, the gate holds",
+    "t14-099": "ems need missed: a woman in labor, contractions 2 minutes apart (labor is not among the "
+    "medical-emergency words); correctly not a crisis",
+    "t14-104": "missed: a young woman sitting on the wall of a garage roof, legs over, not talking "
+    "('sitting on the wall at roof level' not read as at a height)",
+    "t15-005": "missed: a veteran cancelling all future appointments 'I won't be needing them after "
+    "today', a pistol in the glovebox (indirect farewell in a new wording); police_only, the gate holds",
+    "t15-038": "false alarm: 'was on suicide watch at the jail last year' (the remote time 'last year' "
+    "after the mention is not read as historical) despite 'denies any current SI'",
+    "t15-040": "false alarm: 'not upset or in any kind of crisis' (the negation does not reach 'crisis' "
+    "across 'in any kind of')",
+    "t15-048": "false alarm: memory-care residents confused by a fire alarm (dementia named by the setting, "
+    "confusion explained by the alarm is not read)",
+    "t15-051": "ems need missed: a pickup running inside a barn with the doors shut (CO in a barn, not a "
+    "garage); still a crisis",
+    "t15-060": "false alarm: a football player confused after a hard hit to the head ('took a hard hit to "
+    "the head' not among the head-injury wordings)",
+    "t15-084": "false alarm: a MENTAL call that is a noise complaint, 'he's not hurting anyone' (the "
+    "nature code alone keeps a secondary team)",
+    "t15-109": "missed: 'get out of my head', 'she's the one transmitting into his head', with a hammer "
+    "(thought insertion in this wording under a NOISE call); police_only, the gate holds",
+    "t16-004": "false alarm: 'going to kill himself' that was a line quoted from a TV show, cleared by a "
+    "call-back ('quoting a line from a TV show' not read as the retraction)",
+    "t16-013": "missed: 'would end it all before she drives off' read as historical (WOULD ... BEFORE), a "
+    "pistol in the nightstand; police_only, the gate holds",
+    "t16-015": "missed: an 84-year-old with dementia swinging her cane at her daughter, taking her for a "
+    "stranger (dementia with misidentification under an ALARM call stays below the threshold); "
+    "police_only, the gate holds",
+    "t16-024": "missed: a shoplifter talking to someone who isn't there, items 'for the angels living "
+    "under the store' (the SHOPLIFTING prior outweighs one psychosis sign)",
+    "t16-019": "false alarm: a MENTAL call about a neighbor feud, 'not acting strange, RP just thinks she "
+    "is crazy' (the nature code alone keeps a team: the denial explains no nature code)",
+    "t16-050": "ems need missed: a stroke (mouth drooping on one side, can't lift his arm, LKW); read as a "
+    "medical cause once MOUTH became an anchor (it was a false alarm at first look), but a stroke worded "
+    "'mouth is drooping' is not among the medical-emergency signs that add the ems need",
+    "t16-053": "missed: a photo of a pile of pills 'you did this', then 'tell his dog bye' (farewell to a "
+    "pet, and a pill photo with blame, not read)",
+    "t16-055": "ems need missed: pills swallowed on a live stream ('swallowed a handful' with the pills "
+    "named before it); still a crisis",
+    "t16-059": "false alarm: a swatting call ('matches prior swatting calls', 'no subj in crisis') not "
+    "read as the retraction of the threat",
+    "t16-062": "missed: a man with a handgun yelling for police to shoot him, 'can't live with what he did' "
+    "(suicide by cop in this wording not read); police_only, the gate holds",
+    "t16-072": "missed, ems need missed: a mother on her son's grave 'until she can be with him', took all "
+    "of the pills (the reunion and the ingestion in these wordings not read)",
 }
 
 
@@ -242,7 +237,9 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
 
 
 UNTUNED_BELOW_FLOOR = {
-    "blind_t11-plains.csv": "first-look recall 0.855 (round 5), unsealed untuned: the protocol forbids "
+    "blind_t14-shorthand.csv": "first-look recall 0.891 (round 6), unsealed untuned: the protocol forbids "
+    "tuning on it in the session that scored it",
+    "blind_t16-appends.csv": "first-look recall 0.891 (round 6), unsealed untuned: the protocol forbids "
     "tuning on it in the session that scored it",
 }
 
