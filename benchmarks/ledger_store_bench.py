@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from routing.outcomes import outcome_stats
+from routing.triaged import exact_bytes
 from service.ledger_store import LedgerFilter, LedgerStore
 
 __all__ = ["main", "synthetic_entry"]
@@ -59,8 +60,8 @@ def synthetic_entry(index: int) -> bytes:
             "reason": "all_teams_busy",
             "would_have_gone": {"unit_id": "LCSO-CR1", "eta_s": 812},
         }
-    # Copied: orjson's own bytes keep a buffer of a few KB each; a record read from Kafka is exact.
-    return bytes(memoryview(orjson.dumps(body)))
+    # Copied (see `exact_bytes`): a record read from Kafka is exact, orjson's own bytes are not.
+    return exact_bytes(orjson.dumps(body))
 
 
 def _median_ms(run: object, repeats: int = 7) -> float:
