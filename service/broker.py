@@ -96,6 +96,10 @@ class EmbeddedBroker:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks or allocation
+                # Its own session: Ctrl-C in a terminal reaches the service alone, which drains against
+                # a live broker and then stops it (before, the broker died first and the service spent
+                # its producer close timeout, 10 s, logging refused connections).
+                start_new_session=True,
             )
         finally:
             if not isinstance(output, int):

@@ -47,7 +47,7 @@ async def stop_producer(producer: AIOKafkaProducer, timeout_s: float, *, name: s
     """Stop `producer`, giving up on records the broker has not taken within `timeout_s`.
 
     aiokafka's `stop()` flushes first and retries unsent records without end, so a broker that is
-    gone (a Ctrl-C reaches the embedded broker too) would hold the shutdown for ever."""
+    gone (stopped, crashed or unreachable) would hold the shutdown for ever."""
     try:
         async with asyncio.timeout(timeout_s):
             await producer.stop()
