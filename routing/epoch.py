@@ -74,9 +74,10 @@ def decide_encoded(state: RegionState, now: datetime, policy: Policy) -> list[De
     """`decide`, each new revision as its JSON bytes (published as they are) and its routing fields."""
     for call_id in state.touched:
         call = state.calls.get(call_id)
-        # A call created and closed within one micro-batch is still triaged: its one and final
-        # decision must explain it like any other.
-        if call is not None and call.created and (not call.closed or call.triage is None):
+        # A call closing in this micro-batch is triaged too: what arrived with the close (an append,
+        # a new priority or flag, or the whole call when it was created in the same batch) must be in
+        # its final decision and its ledger entry, as if the close had come in the next batch.
+        if call is not None and call.created:
             call.triage = Triaged.of(policy.triager.triage(call.facts()))
             if call.eligible_since is None and call.triage.response.wants_co_responder:
                 call.eligible_since = call.changed_at

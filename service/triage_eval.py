@@ -70,6 +70,7 @@ __all__ = [
     "TriageEvalError",
     "VolumeFigures",
     "evaluate",
+    "evaluate_results",
     "joined_narrative",
     "read_labeled_csv",
     "render",
@@ -111,6 +112,8 @@ class LabeledCall:
     """The file has a `volume` column: the row is a call type weighed by its volume."""
     volume: float | None = None
     """The published call volume of the type; None when not published (the city's rows weigh equally)."""
+    narrative_parts: tuple[str, ...] = ()
+    """The narrative as the call was created, then each append, as a CAD would send them one by one."""
 
 
 def joined_narrative(narrative: str, appends: Sequence[str]) -> str:
@@ -192,7 +195,17 @@ def _labeled(path: Path, line: int, row: dict[str, str]) -> LabeledCall:
     )
     case_id = text("case_id") or text("call_id") or str(line)
     return LabeledCall(
-        line, case_id, facts, label, officer, needs, len(appends), text("city"), "volume" in row, volume
+        line,
+        case_id,
+        facts,
+        label,
+        officer,
+        needs,
+        len(appends),
+        text("city"),
+        "volume" in row,
+        volume,
+        (text("narrative"), *appends),
     )
 
 
@@ -293,8 +306,16 @@ class EvalReport:
 
 
 def evaluate(source: str, calls: Sequence[LabeledCall], triager: Triager, threshold: float) -> EvalReport:
+    return evaluate_results(source, calls, [triager.triage(c.facts) for c in calls], threshold)
+
+
+def evaluate_results(
+    source: str, calls: Sequence[LabeledCall], results: Sequence[TriageResult], threshold: float
+) -> EvalReport:
+    """The report on results obtained elsewhere (e.g. read back from the running service), one per call."""
+    if len(results) != len(calls):
+        raise ValueError(f"{len(results)} results for {len(calls)} calls")
     labels = [c.label for c in calls]
-    results = [triager.triage(c.facts) for c in calls]
     scores = [r.score for r in results]
     naive = [1.0 if NAIVE_BASELINE.search(c.facts.nature_code.upper()) else 0.0 for c in calls]
     wants = [1.0 if r.response.wants_co_responder else 0.0 for r in results]

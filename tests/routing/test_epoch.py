@@ -414,6 +414,27 @@ def test_a_call_created_and_closed_in_one_batch_gets_one_final_decision(
     assert "C1" not in region.calls
 
 
+def test_an_append_that_arrives_with_the_close_is_in_the_final_decision(
+    cad: CadScript, region: RegionState
+) -> None:
+    """The close's revision carries the triage of everything sent before it, even in one batch."""
+    created = cad.call_created("C1", nature_code="WELFARE CHECK", narrative="CHECK ON RP")
+    cad.feed(region, *three_teams(cad), created)
+    first = only(cad.decide(region, at=10), "C1")
+    assert not first.triage.safety
+    cad.feed(
+        region,
+        cad.call_updated("C1", at=20, narrative_append="SUBJ HAS A KNIFE AND SAYS HE WILL KILL HIS BROTHER"),
+        cad.call_closed("C1", at=21),
+    )
+
+    final = only(cad.decide(region, at=30), "C1")
+
+    assert final.call_status is CallStatus.CLOSED
+    assert "weapon_reported" in final.triage.safety
+    assert "threat_to_others" in final.triage.safety
+
+
 def test_an_off_shift_unit_is_not_recommended(cad: CadScript, region: RegionState) -> None:
     cad.feed(
         region,

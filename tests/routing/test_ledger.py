@@ -214,6 +214,25 @@ def test_a_call_created_and_closed_in_one_batch_closes_while_queued(
     assert entry.reason is UnservedReason.CLOSED_WHILE_QUEUED
 
 
+def test_a_call_made_eligible_by_an_append_in_the_closing_batch_is_in_the_ledger(
+    cad: CadScript, region: RegionState
+) -> None:
+    (entry,) = _run(
+        cad,
+        region,
+        (1, [cad.unit_upsert("LCSO-CR1"), cad.call_created("C1", nature_code="ALARM", narrative="ALARM")]),
+        (
+            31,
+            [
+                cad.call_updated("C1", at=30, narrative_append="RP STS HER SON IS SUICIDAL AND HAS A ROPE"),
+                cad.call_closed("C1", at=30.5),
+            ],
+        ),
+    )
+    assert entry.call_id == "C1"
+    assert entry.reason is UnservedReason.CLOSED_WHILE_QUEUED
+
+
 def test_the_last_plan_gives_the_reason(cad: CadScript, region: RegionState) -> None:
     """Queued with no team on shift, then behind a busy team once the shift began: busy at the close."""
     (entry,) = _run(
