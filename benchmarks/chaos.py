@@ -105,11 +105,11 @@ class ServiceProcess:
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
         self._env = env
         self.port = port
-        self._log_path = log_path
+        self.log_path = log_path
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        with self._log_path.open("ab") as log:
+        with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "service", "serve", "--port", str(self.port),
                 stdout=asyncio.subprocess.DEVNULL, stderr=log, env=self._env,
@@ -132,7 +132,7 @@ class ServiceProcess:
                 if (await client.get(f"http://127.0.0.1:{self.port}/ready")).status_code == 200:
                     return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"service not ready within {timeout_s}s; see {self._log_path}")
+                raise TimeoutError(f"service not ready within {timeout_s}s; see {self.log_path}")
             await asyncio.sleep(0.1)
 
     async def decisions_published(self, client: httpx.AsyncClient) -> float:

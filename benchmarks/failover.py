@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -194,12 +195,24 @@ async def _read_frames(url: str, frames: list[tuple[float, str, int]]) -> None:
                     frames.append((arrived, frame["call_id"], frame["revision"]))
 
 
-async def _until(probe: Any, what: str, timeout_s: float) -> None:
+async def _until(probe: Any, what: str, timeout_s: float, state: Any = None) -> None:
+    """Wait for `probe()` with a deadline; on timeout, say what `state()` shows (readiness, owners)."""
     deadline = time.monotonic() + timeout_s
     while not await probe():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not within {timeout_s:.0f}s")
+            shown = f"; {await state()}" if state is not None else ""
+            raise TimeoutError(f"{what} not within {timeout_s:.0f}s{shown}")
         await asyncio.sleep(0.1)
+
+
+async def _ownership(client: httpx.AsyncClient, services: list[ServiceProcess]) -> str:
+    """Each instance's readiness and regions, for a timeout's message (its log path beside it)."""
+    parts = []
+    for service in services:
+        body = await _ready(client, service)
+        shown = "not ready" if body is None else f"regions {sorted(body['regions'])}"
+        parts.append(f"port {service.port}: {shown} (log {service.log_path})")
+    return "; ".join(parts)
 
 
 async def _ready(client: httpx.AsyncClient, service: ServiceProcess) -> dict[str, Any] | None:
@@ -288,9 +301,10 @@ async def run_failover(
     stop = asyncio.Event()
     tasks: list[asyncio.Task[Any]] = []
     async with httpx.AsyncClient(timeout=5) as client:
+        ownership = functools.partial(_ownership, client, services)
         try:
             await asyncio.gather(*(s.start() for s in services))
-            await _until(lambda: _all_ready(client, services), "every instance ready", settle_s)
+            await _until(lambda: _all_ready(client, services), "every instance ready", settle_s, ownership)
             tasks.append(asyncio.create_task(_read_decisions(bootstrap, settings.topic_decisions, watch)))
             frames: list[tuple[float, str, int]] = []
             tasks.extend(
@@ -300,12 +314,14 @@ async def run_failover(
             stream = _stream(tag, names, rate, datetime.now(UTC))
             producing = asyncio.create_task(_produce(bootstrap, settings.topic_events, stream, watch, stop))
             tasks.append(producing)
-            await _until(lambda: _settled(client, services, names), "every region owned", settle_s)
+            await _until(lambda: _settled(client, services, names), "every region owned", settle_s, ownership)
 
             victim = services[0]
             result.kill_failover_s = await _stop_one(client, victim, watch, signal.SIGKILL)
             await victim.start()
-            await _until(lambda: _settled(client, services, names), "settled after the restart", settle_s)
+            await _until(
+                lambda: _settled(client, services, names), "settled after the restart", settle_s, ownership
+            )
             if sigterm:
                 leaver = services[1]
                 assert leaver.process is not None
@@ -314,10 +330,14 @@ async def run_failover(
                 result.term_failover_s = await _stop_one(client, leaver, watch, signal.SIGTERM)
                 result.term_exit_s = await asyncio.wait_for(exited, 60) - started
                 await leaver.start()
-                await _until(lambda: _settled(client, services, names), "settled after SIGTERM", settle_s)
+                await _until(
+                    lambda: _settled(client, services, names), "settled after SIGTERM", settle_s, ownership
+                )
             stop.set()
             result.events_sent = await producing
-            await _until(lambda: _all_ready(client, services), "every instance ready at the end", settle_s)
+            await _until(
+                lambda: _all_ready(client, services), "every instance ready at the end", settle_s, ownership
+            )
             result.report = await _settled_history(settings)
             result.calls_everywhere = await _same_calls(client, services)
             result.read_delay_ms = await _read_delays(settings, frames)
