@@ -64,69 +64,12 @@ KNOWN_MISSES = {
     # quantity, benign and medical explanations. This one is left:
     "t11-109": "false alarm: a drunk ex-husband banging on the door in a custody dispute (weak cues "
     "add up past the threshold)",
-    # Round 6 (t14-t16), scored at first look under the rules of 13bbd7c and unsealed untuned: the
-    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind.
-    "t14-003": "missed: a text 'take care of mom for me' with a photo of pill bottles, then found on the "
-    "floor and won't wake (the farewell needs a goodbye word nearby, the photo a farewell after it; "
-    "'won't wake up' reads as medical only)",
-    "t14-021": "missed: 'you won't have to deal w me after tomorrow' and a rifle collection (an indirect "
-    "farewell in a new wording); police_only, the gate holds",
-    "t14-026": "false alarm: 'poss going to jump' cleared by a call-back (fishing, a rod and a bucket, "
-    "'RP apologizes'): the possible jump still weighs and 'GOING TO JUMP RP' reads as a threat",
-    "t14-040": "false alarm: an elderly fraud victim who 'lost 5K' ('lost' read as confusion of an older "
-    "adult), upset",
-    "t14-077": "missed: meth psychosis, hiding with a machete, 'the cartel is coming to kill him' "
-    "(persecution worded 'X is coming to kill him' not read); police_only, the gate holds",
-    "t14-086": "missed: a mother screaming in the road at the crash memorial where her son died yesterday "
-    "(acute grief in the road, no crisis sign read)",
-    "t14-095": "safety-gate breach: 'if they dont stop tonite she will burn them out' (a conditional threat "
-    "read as negated by the DONT inside its own condition)",
-    "t14-098": "missed: a veteran set off by fireworks, hiding under the deck 'yelling call signs' and not "
-    "knowing his wife (flashback in this wording not read); police_only, the gate holds",
-    "t14-099": "ems need missed: a woman in labor, contractions 2 minutes apart (labor is not among the "
-    "medical-emergency words); correctly not a crisis",
-    "t14-104": "missed: a young woman sitting on the wall of a garage roof, legs over, not talking "
-    "('sitting on the wall at roof level' not read as at a height)",
-    "t15-005": "missed: a veteran cancelling all future appointments 'I won't be needing them after "
-    "today', a pistol in the glovebox (indirect farewell in a new wording); police_only, the gate holds",
-    "t15-038": "false alarm: 'was on suicide watch at the jail last year' (the remote time 'last year' "
-    "after the mention is not read as historical) despite 'denies any current SI'",
-    "t15-040": "false alarm: 'not upset or in any kind of crisis' (the negation does not reach 'crisis' "
-    "across 'in any kind of')",
-    "t15-048": "false alarm: memory-care residents confused by a fire alarm (dementia named by the setting, "
-    "confusion explained by the alarm is not read)",
-    "t15-051": "ems need missed: a pickup running inside a barn with the doors shut (CO in a barn, not a "
-    "garage); still a crisis",
-    "t15-060": "false alarm: a football player confused after a hard hit to the head ('took a hard hit to "
-    "the head' not among the head-injury wordings)",
-    "t15-084": "false alarm: a MENTAL call that is a noise complaint, 'he's not hurting anyone' (the "
-    "nature code alone keeps a secondary team)",
-    "t15-109": "missed: 'get out of my head', 'she's the one transmitting into his head', with a hammer "
-    "(thought insertion in this wording under a NOISE call); police_only, the gate holds",
-    "t16-004": "false alarm: 'going to kill himself' that was a line quoted from a TV show, cleared by a "
-    "call-back ('quoting a line from a TV show' not read as the retraction)",
-    "t16-013": "missed: 'would end it all before she drives off' read as historical (WOULD ... BEFORE), a "
-    "pistol in the nightstand; police_only, the gate holds",
-    "t16-015": "missed: an 84-year-old with dementia swinging her cane at her daughter, taking her for a "
-    "stranger (dementia with misidentification under an ALARM call stays below the threshold); "
-    "police_only, the gate holds",
-    "t16-024": "missed: a shoplifter talking to someone who isn't there, items 'for the angels living "
-    "under the store' (the SHOPLIFTING prior outweighs one psychosis sign)",
-    "t16-019": "false alarm: a MENTAL call about a neighbor feud, 'not acting strange, RP just thinks she "
-    "is crazy' (the nature code alone keeps a team: the denial explains no nature code)",
-    "t16-050": "ems need missed: a stroke (mouth drooping on one side, can't lift his arm, LKW); read as a "
-    "medical cause once MOUTH became an anchor (it was a false alarm at first look), but a stroke worded "
-    "'mouth is drooping' is not among the medical-emergency signs that add the ems need",
-    "t16-053": "missed: a photo of a pile of pills 'you did this', then 'tell his dog bye' (farewell to a "
-    "pet, and a pill photo with blame, not read)",
-    "t16-055": "ems need missed: pills swallowed on a live stream ('swallowed a handful' with the pills "
-    "named before it); still a crisis",
-    "t16-059": "false alarm: a swatting call ('matches prior swatting calls', 'no subj in crisis') not "
-    "read as the retraction of the threat",
-    "t16-062": "missed: a man with a handgun yelling for police to shoot him, 'can't live with what he did' "
-    "(suicide by cop in this wording not read); police_only, the gate holds",
-    "t16-072": "missed, ems need missed: a mother on her son's grave 'until she can be with him', took all "
-    "of the pills (the reunion and the ingestion in these wordings not read)",
+    # Round 6 (t14-t16), scored at first look under the rules of 13bbd7c and unsealed untuned, then (in
+    # the next session) generalized by kind: a negation inside a condition belongs to the condition and a
+    # hazard is cancelled only by a negation that governs it; indirect farewells, suicide by cop, thought
+    # insertion, persecution by a named group, flashbacks by behaviour, oblique heights, grief at a grave,
+    # one present psychosis sign over a mundane nature prior; retractions, remote time, settings, MENTAL
+    # codes on disputes; labor, stroke, CO in any building, ingestions named first. All 29 now pass.
 }
 
 
@@ -236,11 +179,8 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
     assert precision >= 0.80, f"precision {precision:.3f}"
 
 
-UNTUNED_BELOW_FLOOR = {
-    "blind_t14-shorthand.csv": "first-look recall 0.891 (round 6), unsealed untuned: the protocol forbids "
-    "tuning on it in the session that scored it",
-    "blind_t16-appends.csv": "first-look recall 0.891 (round 6), unsealed untuned: the protocol forbids "
-    "tuning on it in the session that scored it",
+UNTUNED_BELOW_FLOOR: dict[str, str] = {
+    # none: t14 and t16 (below the floor at first look in round 6) were generalized on in round 7
 }
 
 
