@@ -77,6 +77,7 @@ _CLAUSE_END = re.compile(r"[.;!?\n:,()\[\]]")
 _DASH = re.compile(r"(?<=\s)-+(?=\s)")
 _ABSENT = frozenset({Modality.NEGATED, Modality.RESOLVED, Modality.REMOTE})
 _SENTENCE_END = re.compile(r"[.;!?\n]")
+_PAST = frozenset({Modality.HISTORICAL, Modality.REMOTE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,17 @@ class ContextLexicon:
     persons: frozenset[str]
     window: int = 5
     post_window: int = 3
+    conditional: frozenset[str] = frozenset()
+    """Words opening a condition ("IF", "UNLESS"): a negation after one of them in the clause belongs to
+    the condition ("IF THEY DONT STOP ... SHE WILL BURN THEM OUT"), not to what follows it."""
+    clause_heads: frozenset[str] = frozenset()
+    """Words that open a new predication (a subject pronoun, a modal): a negation before one of them
+    negates another verb, never a hazard after it ("DONT STOP TONITE SHE WILL BURN THEM")."""
+    fillers: frozenset[str] = frozenset()
+    """Words a negation reaches across without counting them ("NOT UPSET OR IN ANY KIND OF CRISIS")."""
+    remote_window: int = 3
+    """How many words after a mention a time word may stand and still make it past ("WAS ON SUICIDE
+    WATCH AT THE JAIL LAST YEAR"), within its clause."""
     _pre_re: re.Pattern[str] = field(init=False, repr=False)
     _post_re: re.Pattern[str] = field(init=False, repr=False)
     _who_re: re.Pattern[str] = field(init=False, repr=False)
@@ -152,37 +164,69 @@ class ContextLexicon:
         object.__setattr__(self, "_post_first", frozenset(w.split()[0] for w in self.post))
 
     def modality(
-        self, text: str, start: int, end: int, clauses: ClauseBounds | None = None
+        self, text: str, start: int, end: int, clauses: ClauseBounds | None = None, *, hazard: bool = False
     ) -> tuple[Modality, int, int]:
-        """The reading of the mention `text[start:end]` and the evidence span including its trigger."""
+        """The reading of the mention `text[start:end]` and the evidence span including its trigger.
+
+        The reading is asymmetric for a `hazard` (a rule that raises a safety code: a weapon, a threat):
+        a negation cancels it only when it governs it directly, never across a new subject or modal
+        ("IF THEY DONT STOP SHE WILL BURN THEM OUT": the DONT negates STOP). For every rule, a negation
+        inside a condition (after IF or UNLESS in the clause) belongs to the condition."""
         bounds = clauses or ClauseBounds.of(text)
-        best, ev_start, ev_end = Modality.AFFIRMED, start, end
-        clause_start = bounds.start_before(start)
-        if clause_start < start and not self._pre_first.isdisjoint(_words(text[clause_start:start])):
-            triggers: list[tuple[Modality, int, int]] = []
-            for m in self._pre_re.finditer(text, clause_start, start):
-                modality = self.pre.get(" ".join(m.group().split()))
-                if modality is None:  # a terminator closes the scope of every trigger before it
-                    triggers.clear()
-                else:
-                    triggers.append((modality, m.start(), m.end()))
-            for modality, t_start, t_end in triggers:
-                if _RANK[modality] > _RANK[best] and len(text[t_end:start].split()) <= self.window:
-                    best, ev_start = modality, t_start
-        clause_end = bounds.end_after(end)
-        if end < clause_end and not self._post_first.isdisjoint(
-            _words(text[end:clause_end])[: self.post_window]
-        ):
-            after = self._post_re.search(text, end, clause_end)
-            if after is not None:
-                modality = self.post.get(" ".join(after.group().split()))
-                if (
-                    modality is not None
-                    and _RANK[modality] > _RANK[best]
-                    and len(text[end : after.start()].split()) < self.post_window
-                ):
-                    best, ev_end = modality, after.end()
-        return best, ev_start, ev_end
+        best, ev_start = self._before(text, start, bounds.start_before(start), hazard)
+        after, ev_end = self._after(text, end, bounds.end_after(end))
+        if _RANK[after] <= _RANK[best]:
+            return best, ev_start, end
+        return after, ev_start, ev_end
+
+    def _before(self, text: str, start: int, clause_start: int, hazard: bool) -> tuple[Modality, int]:
+        """The strongest trigger before the mention in its clause, and where it starts."""
+        best, ev_start = Modality.AFFIRMED, start
+        if clause_start >= start or self._pre_first.isdisjoint(_words(text[clause_start:start])):
+            return best, ev_start
+        triggers: list[tuple[Modality, int, int, bool]] = []
+        conditional = False
+        for m in self._pre_re.finditer(text, clause_start, start):
+            word = " ".join(m.group().split())
+            modality = self.pre.get(word)
+            if modality is None:  # a terminator closes the scope of every trigger before it
+                triggers.clear()
+                conditional = False
+            else:
+                triggers.append((modality, m.start(), m.end(), conditional))
+                conditional = conditional or word in self.conditional
+        for modality, t_start, t_end, in_condition in triggers:
+            between = text[t_end:start].split()
+            if modality is Modality.NEGATED:
+                if in_condition or (hazard and not self.clause_heads.isdisjoint(between)):
+                    continue  # the negation governs another verb, not this mention
+                between = [w for w in between if w not in self.fillers]
+            if _RANK[modality] > _RANK[best] and len(between) <= self.window:
+                best, ev_start = modality, t_start
+        return best, ev_start
+
+    def _after(self, text: str, end: int, clause_end: int) -> tuple[Modality, int]:
+        """The strongest trigger after the mention in its clause, and where it ends."""
+        best, ev_end = Modality.AFFIRMED, end
+        reach = max(self.post_window, self.remote_window)
+        if end >= clause_end or self._post_first.isdisjoint(_words(text[end:clause_end])[:reach]):
+            return best, ev_end
+        for after in self._post_re.finditer(text, end, clause_end):
+            modality = self.post.get(" ".join(after.group().split()))
+            distance = len(text[end : after.start()].split())
+            if modality is None or distance >= reach:  # a terminator, or too far: the search ends
+                break
+            if modality in _PAST and self._opens_clause(text, after.end(), clause_end):
+                continue  # "END IT ALL BEFORE SHE DRIVES OFF": a conjunction, not a time in the past
+            window = self.remote_window if modality in _PAST else self.post_window
+            if _RANK[modality] > _RANK[best] and distance < window:
+                best, ev_end = modality, after.end()
+        return best, ev_end
+
+    def _opens_clause(self, text: str, at: int, clause_end: int) -> bool:
+        """Whether the word at `at` opens a new predication (a subject, a modal)."""
+        following = text[at:clause_end].split(maxsplit=1)
+        return bool(following) and following[0] in self.clause_heads
 
     def about_reporting_party(self, text: str, start: int) -> bool:
         """Whether the nearest person word before `start` in its sentence is the reporting party."""
@@ -314,7 +358,9 @@ class NarrativeReader:
                     continue
                 if bounds is None:
                     bounds = ClauseBounds.of(text)
-                modality, ev_start, ev_end = context.modality(text, start, end, bounds)
+                modality, ev_start, ev_end = context.modality(
+                    text, start, end, bounds, hazard=bool(rule.safety)
+                )
                 about_rp = (
                     rule.rp_discount and not caller_is_subject and context.about_reporting_party(text, start)
                 )

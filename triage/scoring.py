@@ -98,6 +98,11 @@ class ScoringPolicy:
     co_response_band: Band
     secondary_min_priority: int
     """Behavioral calls with no safety code at this priority or less urgent suit a secondary team."""
+    sign_over_nature: frozenset[str] = frozenset()
+    """Categories (psychosis, dementia) of which one affirmed, unexplained sign of at least
+    `sign_over_nature_min_weight` lifts a nature prior below the default prior up to it: a shoplifter
+    talking to no one is read from the sign, not from the theft code."""
+    sign_over_nature_min_weight: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +172,28 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
     scored: list[_Evidence] = []
     hazards: dict[str, list[tuple[int, int, str]]] = {}
     needs: set[str] = set()
+    present_sign = False
     for finding in findings:
         evidence = _score_finding(finding, scoring)
         if explanations and evidence.weight > 0 and _explained(finding, explanations):
             evidence.weight *= scoring.explained_factor
             evidence.code += "_EXPLAINED"
+        elif (
+            finding.modality is Modality.AFFIRMED
+            and finding.rule.category in scoring.sign_over_nature
+            and evidence.weight >= scoring.sign_over_nature_min_weight
+        ):
+            present_sign = True
         scored.append(evidence)
         _note_hazards(finding, hazards, needs)
+    if present_sign and nature.log_odds < rules.nature_floor and not reasons[0].code.endswith("_EXPLAINED"):
+        # one present psychosis or dementia sign outweighs a mundane call type's prior
+        total += rules.nature_floor - nature.log_odds
+        reasons[0] = Reason(
+            code=reasons[0].code + "_OUTWEIGHED",
+            weight=round(rules.nature_floor, 3),
+            evidence=reasons[0].evidence,
+        )
     for flag in sorted(facts.flags):
         flag_rule = scoring.flags.get(flag)
         if flag_rule is None:

@@ -64,69 +64,111 @@ KNOWN_MISSES = {
     # quantity, benign and medical explanations. This one is left:
     "t11-109": "false alarm: a drunk ex-husband banging on the door in a custody dispute (weak cues "
     "add up past the threshold)",
-    # Round 6 (t14-t16), scored at first look under the rules of 13bbd7c and unsealed untuned: the
+    # Round 6 (t14-t16), scored at first look under the rules of 13bbd7c and unsealed untuned, then (in
+    # the next session) generalized by kind: a negation inside a condition belongs to the condition and a
+    # hazard is cancelled only by a negation that governs it; indirect farewells, suicide by cop, thought
+    # insertion, persecution by a named group, flashbacks by behaviour, oblique heights, grief at a grave,
+    # one present psychosis sign over a mundane nature prior; retractions, remote time, settings, MENTAL
+    # codes on disputes; labor, stroke, CO in any building, ingestions named first. All 29 now pass.
+    # Round 7 (t17-t19), scored at first look under the rules of 2677a9d and unsealed untuned: the
     # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind.
-    "t14-003": "missed: a text 'take care of mom for me' with a photo of pill bottles, then found on the "
-    "floor and won't wake (the farewell needs a goodbye word nearby, the photo a farewell after it; "
-    "'won't wake up' reads as medical only)",
-    "t14-021": "missed: 'you won't have to deal w me after tomorrow' and a rifle collection (an indirect "
-    "farewell in a new wording); police_only, the gate holds",
-    "t14-026": "false alarm: 'poss going to jump' cleared by a call-back (fishing, a rod and a bucket, "
-    "'RP apologizes'): the possible jump still weighs and 'GOING TO JUMP RP' reads as a threat",
-    "t14-040": "false alarm: an elderly fraud victim who 'lost 5K' ('lost' read as confusion of an older "
-    "adult), upset",
-    "t14-077": "missed: meth psychosis, hiding with a machete, 'the cartel is coming to kill him' "
-    "(persecution worded 'X is coming to kill him' not read); police_only, the gate holds",
-    "t14-086": "missed: a mother screaming in the road at the crash memorial where her son died yesterday "
-    "(acute grief in the road, no crisis sign read)",
-    "t14-095": "safety-gate breach: 'if they dont stop tonite she will burn them out' (a conditional threat "
-    "read as negated by the DONT inside its own condition)",
-    "t14-098": "missed: a veteran set off by fireworks, hiding under the deck 'yelling call signs' and not "
-    "knowing his wife (flashback in this wording not read); police_only, the gate holds",
-    "t14-099": "ems need missed: a woman in labor, contractions 2 minutes apart (labor is not among the "
-    "medical-emergency words); correctly not a crisis",
-    "t14-104": "missed: a young woman sitting on the wall of a garage roof, legs over, not talking "
-    "('sitting on the wall at roof level' not read as at a height)",
-    "t15-005": "missed: a veteran cancelling all future appointments 'I won't be needing them after "
-    "today', a pistol in the glovebox (indirect farewell in a new wording); police_only, the gate holds",
-    "t15-038": "false alarm: 'was on suicide watch at the jail last year' (the remote time 'last year' "
-    "after the mention is not read as historical) despite 'denies any current SI'",
-    "t15-040": "false alarm: 'not upset or in any kind of crisis' (the negation does not reach 'crisis' "
-    "across 'in any kind of')",
-    "t15-048": "false alarm: memory-care residents confused by a fire alarm (dementia named by the setting, "
-    "confusion explained by the alarm is not read)",
-    "t15-051": "ems need missed: a pickup running inside a barn with the doors shut (CO in a barn, not a "
-    "garage); still a crisis",
-    "t15-060": "false alarm: a football player confused after a hard hit to the head ('took a hard hit to "
-    "the head' not among the head-injury wordings)",
-    "t15-084": "false alarm: a MENTAL call that is a noise complaint, 'he's not hurting anyone' (the "
-    "nature code alone keeps a secondary team)",
-    "t15-109": "missed: 'get out of my head', 'she's the one transmitting into his head', with a hammer "
-    "(thought insertion in this wording under a NOISE call); police_only, the gate holds",
-    "t16-004": "false alarm: 'going to kill himself' that was a line quoted from a TV show, cleared by a "
-    "call-back ('quoting a line from a TV show' not read as the retraction)",
-    "t16-013": "missed: 'would end it all before she drives off' read as historical (WOULD ... BEFORE), a "
-    "pistol in the nightstand; police_only, the gate holds",
-    "t16-015": "missed: an 84-year-old with dementia swinging her cane at her daughter, taking her for a "
-    "stranger (dementia with misidentification under an ALARM call stays below the threshold); "
-    "police_only, the gate holds",
-    "t16-024": "missed: a shoplifter talking to someone who isn't there, items 'for the angels living "
-    "under the store' (the SHOPLIFTING prior outweighs one psychosis sign)",
-    "t16-019": "false alarm: a MENTAL call about a neighbor feud, 'not acting strange, RP just thinks she "
-    "is crazy' (the nature code alone keeps a team: the denial explains no nature code)",
-    "t16-050": "ems need missed: a stroke (mouth drooping on one side, can't lift his arm, LKW); read as a "
-    "medical cause once MOUTH became an anchor (it was a false alarm at first look), but a stroke worded "
-    "'mouth is drooping' is not among the medical-emergency signs that add the ems need",
-    "t16-053": "missed: a photo of a pile of pills 'you did this', then 'tell his dog bye' (farewell to a "
-    "pet, and a pill photo with blame, not read)",
-    "t16-055": "ems need missed: pills swallowed on a live stream ('swallowed a handful' with the pills "
-    "named before it); still a crisis",
-    "t16-059": "false alarm: a swatting call ('matches prior swatting calls', 'no subj in crisis') not "
-    "read as the retraction of the threat",
-    "t16-062": "missed: a man with a handgun yelling for police to shoot him, 'can't live with what he did' "
-    "(suicide by cop in this wording not read); police_only, the gate holds",
-    "t16-072": "missed, ems need missed: a mother on her son's grave 'until she can be with him', took all "
-    "of the pills (the reunion and the ingestion in these wordings not read)",
+    "t17-022": "false alarm: a registration request for a tracking-bracelet program 'in case he ever "
+    "wanders' (an administrative frame; the hypothetical wandering of an older adult still weighs as "
+    "confusion)",
+    "t17-023": "missed: a woman out of her car at a bridge railing looking down at the water, shoes "
+    "off (one height sign does not outweigh the DISABLED VEHICLE prior: the nature lift covers "
+    "psychosis and dementia only)",
+    "t17-041": "missed, ems need missed: a hose from the tailpipe into the back window, someone "
+    "slumped (the CO grammar knows EXHAUST, not TAILPIPE)",
+    "t17-046": "false alarm: a theft victim whose neighbor thinks he is 'being paranoid' (a reported "
+    "opinion read as a persecutory sign, which then lifts the THEFT prior)",
+    "t17-054": "missed: a panic alarm pushed 'because I didn't want to be alone, I keep thinking "
+    "about taking all my pills at once' (ideation worded as a recurring thought of a method not read)",
+    "t17-062": "false alarm: a burglary victim crying hysterically over her husband's ashes (a crime "
+    "victim's distress worded without a crime word the explanation knows)",
+    "t17-065": "false alarm: a MENTAL call about an 11-year-old throwing rocks at cars, 'is mental' "
+    "an insult (no explanation of the nature code; the rock throwing reads as aggression)",
+    "t17-069": "missed, ems need missed: 'I already took them, the whole bottle of Tylenol PM' then "
+    "'I don't want to die' (the ingestion after the pronoun is not read; the negated wish wins)",
+    "t17-093": "missed: 'I'm not going to do anything to myself ... but I just wish I wouldn't wake "
+    "up in the morning' (passive death wish in this wording; the denial before it reads as the whole "
+    "story)",
+    "t17-104": "missed: 'I won't be here after Sunday', a pet to be collected, 'my pills are counted' "
+    "(the farewell pattern knows today/tonight/tomorrow, not a weekday; counted pills not read as "
+    "stockpiling)",
+    "t18-002": "ems need missed: pills taken in a truck, 'very sleepy and hard to wake' (still a "
+    "crisis; 'took the pills' with a definite article and 'hard to wake' not read as an ingestion / "
+    "medical emergency)",
+    "t18-009": "missed: in a bathtub with a razor blade 'hasn't cut yet', wanted to hear a voice "
+    "'before' (imminent self-harm without a self-harm verb read; one weapon word only); police_only, "
+    "the gate holds",
+    "t18-010": "missed: a man outside the bridge railing holding on (one height sign does not "
+    "outweigh the TRAFFIC HAZARD prior)",
+    "t18-017": "missed: a kitchen fire set to 'smoke out the listening devices the landlord put in "
+    "the walls' (persecution worded as devices put in walls by a landlord not read; FIRE prior)",
+    "t18-019": "missed: an autistic man screaming and hitting his own head in the street (self-injury "
+    "as 'hitting his own head' not read; ANIMAL prior)",
+    "t18-029": "missed: a single-vehicle crash 'on purpose', 'it didnt even work' (an attempt by "
+    "vehicle in these words not read; 'airbags deployed' read as veteran context)",
+    "t18-047": "false alarm: a fall down steps with a head laceration, intoxicated, confused (head "
+    "laceration not among the medical causes that explain confusion)",
+    "t18-051": "false alarm: a kitchen fire, a mother with early dementia who forgot the stove, calm "
+    "(the named diagnosis alone weighs past the FIRE prior)",
+    "t18-057": "missed: a pedestrian stepping in front of trucks on the interstate yelling 'hit me' "
+    "(suicidal intent by traffic in this wording not read; 'HIT ME' read as assault)",
+    "t18-063": "missed: a woman in a church at night waiting for God to tell her which child to save, "
+    "no sleep for days (a religious mission in this wording not read; ALARM prior)",
+    "t18-064": "missed: 'give my deposit to my sister, i wont be needing it', not seen in a week (the "
+    "'won't need it' pattern wants anymore/after today; LOCKOUT prior)",
+    "t18-070": "ems need missed: 'took some bars and has been drinking' at a party during a suicide "
+    "threat (an ingestion of benzodiazepines named as slang not read as an ingestion); still a crisis",
+    "t18-071": "missed: the bank taking money through his television, neighbors hearing his thoughts "
+    "through the wifi (broadcasting worded 'can hear his thoughts thru the wifi' and a conduit "
+    "persecution not read; FRAUD prior)",
+    "t18-072": "false alarm: a homeowner sobbing while her house burns (a fire victim's distress; no "
+    "explanation of distress by a fire)",
+    "t18-075": "missed: keys thrown in a dumpster because 'the car is bugged and they track him thru "
+    "the keys' (persecution through an object in this wording not read; LOCKOUT prior)",
+    "t18-078": "missed: a child says mommy won't wake up, pills on the floor, crying before (an "
+    "ingestion implied by pills beside an unresponsive adult not read; HANG UP prior)",
+    "t18-081": "missed: a note 'TO WHOEVER FINDS ME' and a garden hose in a parked car at an overlook "
+    "(one farewell sign does not outweigh the PARKING prior)",
+    "t18-087": "missed: 'I was going to tell someone where to find me after', running water, near a "
+    "bridge (an indirect farewell in this wording not read; HANG UP prior)",
+    "t18-094": "missed: a barefoot woman directing traffic, 'God sent her to stop the cars before the "
+    "end comes tonight' (read as historical: BEFORE followed by THE is not taken as a conjunction; "
+    "TRAFFIC prior)",
+    "t19-001": "missed: a tenant barricaded, gasoline poured over the apartment and himself, will "
+    "light it if anyone comes in (self-immolation threat and a fire threat against whoever comes not "
+    "read; no threat raised, only barricade)",
+    "t19-002": "missed: a shoplifter of razor blades and Tylenol with fresh cuts, 'going to take the "
+    "pills tonight' (plan worded 'take the pills' without a quantity, cuts worded 'fresh cuts up both "
+    "forearms'); police_only, the gate holds",
+    "t19-006": "false alarm: a bike theft victim who has schizophrenia and takes his meds, report for "
+    "his case manager (a named diagnosis and a case manager add up past the THEFT prior)",
+    "t19-010": "false alarm: 'im done, i cant take it anymore' then the call-back 'MEANT DONE WITH "
+    "THE JOB', cancelled (the retraction pattern wants HE/SHE MEANT; the call-back does not explain)",
+    "t19-017": "false alarm: a swatting hoax, 'HANDLED AS HOAX', 'PRIOR SWATTING CALLS TO SAME "
+    "ADDRESS' read as historical (the retraction is read in the past)",
+    "t19-030": "missed: a man who hasn't eaten or showered in days, can't get out of bed, 'no point "
+    "to any of it since his son died' (hopelessness in this wording not read; ANIMAL prior)",
+    "t19-038": "false alarm: a bicyclist confused after a fall, bleeding from the back of his head "
+    "(head injury worded as bleeding from the head not among the medical causes)",
+    "t19-052": "false alarm: a nurse napping in his car, 'SOBER, NO DRUGS' (the OD nature code and "
+    "'thinks OD' not explained by the clearance)",
+    "t19-067": "missed: 'she will be dead before anyone puts her out', saving up her pills (BEFORE "
+    "read as historical after a mention, stockpiling worded 'saving up her pills' with UP)",
+    "t19-069": "missed: an empty bottle of amitriptyline, 'took them all ... so she wouldnt wake up' "
+    "(amitriptyline not in the pill list; 'took them all' needs the pills named first; NOISE prior)",
+    "t19-071": "false alarm: an older man who could not find his car in a garage, oriented, wife says "
+    "no memory issues ('WANDERING' in a garage read as dementia and lifting the nature prior)",
+    "t19-075": "missed: a runaway sends a photo from the top of an overpass, 'ill be gone before they "
+    "find me' (a farewell in this wording and a height in a photo not read)",
+    "t19-088": "safety-gate breach: a driver on I-10 'going to drive into a bridge pillar' (a suicide "
+    "plan by vehicle on a highway, a danger to others, not read as a threat; co_response_any)",
+    "t19-094": "false alarm: screaming 'I want to die', 'kill me' from a horror movie, cleared by "
+    "units (the new suicide-by-cop pattern reads 'KILL ME ... FROM THE UNIT ABOVE' as said to "
+    "officers; the movie clearance not read)",
 }
 
 
@@ -236,10 +278,13 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
     assert precision >= 0.80, f"precision {precision:.3f}"
 
 
-UNTUNED_BELOW_FLOOR = {
-    "blind_t14-shorthand.csv": "first-look recall 0.891 (round 6), unsealed untuned: the protocol forbids "
+UNTUNED_BELOW_FLOOR: dict[str, str] = {
+    # t14 and t16 (below the floor at first look in round 6) were generalized on in round 7
+    "blind_t17-quoted.csv": "first-look recall 0.891 (round 7), unsealed untuned: the protocol forbids "
     "tuning on it in the session that scored it",
-    "blind_t16-appends.csv": "first-look recall 0.891 (round 6), unsealed untuned: the protocol forbids "
+    "blind_t18-codes.csv": "first-look recall 0.745 (round 7), unsealed untuned: the protocol forbids "
+    "tuning on it in the session that scored it",
+    "blind_t19-late.csv": "first-look recall 0.891 (round 7), unsealed untuned: the protocol forbids "
     "tuning on it in the session that scored it",
 }
 

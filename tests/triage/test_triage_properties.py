@@ -137,3 +137,51 @@ def test_any_armed_result_is_police_only_or_primary(facts: CallFacts) -> None:
 def test_each_positive_phrase_is_evidence(phrase: str) -> None:
     empty = CallFacts(agency="LPD", nature_code="DISTURBANCE", priority=3)
     assert TRIAGER.triage(_with(empty, narrative=phrase)).score > TRIAGER.triage(empty).score
+
+
+# A negation inside a condition belongs to the condition: whatever the condition says and however it
+# is worded, the threat of the main clause still raises the officer gate. And the gate is asymmetric:
+# a negation of some nearby other verb never cancels a threat or a weapon; only one that governs it.
+CONDITIONS = [
+    "IF THEY DONT STOP", "IF THEY DON'T STOP TONIGHT", "UNLESS HE DOESNT GET HIS MONEY",
+    "IF YOU DON'T GIVE ME THE KEYS", "IF SHE DOESNT COME BACK", "UNLESS THEY DON'T LEAVE",
+    "IF HE CAN'T SEE THE KIDS", "IF NOBODY LISTENS",
+    "IF THE LANDLORD DOESN'T FIX IT", "IF I DONT GET MY PILLS",
+]  # fmt: skip
+MAIN_THREATS = [
+    "SHE WILL BURN THEM OUT", "HE IS GOING TO SHOOT THE NEIGHBOR", "I'LL KILL EVERYONE IN THE HOUSE",
+    "HE WILL STAB HER", "HE SAYS HE WILL BEAT HIS DAD WITH A BAT", "SHE IS GONNA HURT SOMEBODY",
+]  # fmt: skip
+DIRECT_DENIALS = [
+    "NO WEAPONS AND DENIES ANY THREATS", "HE IS NOT THREATENING ANYONE", "DOES NOT HAVE ANY GUNS",
+    "NO THREATS MADE", "DENIES WANTING TO HURT ANYONE",
+]  # fmt: skip
+
+
+@given(
+    condition=st.sampled_from(CONDITIONS),
+    threat=st.sampled_from(MAIN_THREATS),
+    order=st.booleans(),
+    nature=st.sampled_from(["HARASSMENT", "DISTURBANCE", "MENTAL HEALTH", "WELFARE CHECK", "NOISE"]),
+)
+@settings(max_examples=120, deadline=None)
+def test_a_negation_in_a_condition_never_cancels_the_threat_of_the_main_clause(
+    condition: str, threat: str, order: bool, nature: str
+) -> None:
+    said = f"{condition} {threat}" if order else f"{threat} {condition}"
+    facts = CallFacts(
+        agency="", nature_code=nature, priority=2, narrative=f"RP STS SUBJ IS YELLING. STS {said}."
+    )
+    result = TRIAGER.triage(facts)
+    assert "threat_to_others" in result.safety, (said, result.reasons)
+    assert result.response not in {Response.CO_RESPONSE_ANY, Response.CO_RESPONSE_SECONDARY}, said
+
+
+@pytest.mark.parametrize("denial", DIRECT_DENIALS)
+def test_a_negation_that_governs_the_threat_still_cancels_it(denial: str) -> None:
+    facts = CallFacts(
+        agency="", nature_code="WELFARE CHECK", priority=3, narrative=f"RP STS SON IS FINE. {denial}."
+    )
+    result = TRIAGER.triage(facts)
+    assert "threat_to_others" not in result.safety, (denial, result.reasons)
+    assert "weapon_reported" not in result.safety, (denial, result.reasons)

@@ -110,6 +110,8 @@ def compile_rules(
         police=frozenset(response.police),
         co_response_band=Band(response.co_response_band),
         secondary_min_priority=response.secondary_min_priority,
+        sign_over_nature=frozenset(scoring.sign_over_nature),
+        sign_over_nature_min_weight=scoring.sign_over_nature_min_weight,
     )
     return TriageRules(
         name=extra.agency or "default",
@@ -200,6 +202,10 @@ def _context(context: ContextTable) -> ContextLexicon:
         persons=frozenset(" ".join(w.upper().split()) for w in context.persons),
         window=context.window,
         post_window=context.post_window,
+        conditional=frozenset(" ".join(w.upper().split()) for w in context.conditional),
+        clause_heads=frozenset(" ".join(w.upper().split()) for w in context.clause_heads),
+        fillers=frozenset(" ".join(w.upper().split()) for w in context.fillers),
+        remote_window=context.remote_window,
     )
 
 

@@ -67,6 +67,9 @@ class _Scoring(_Strict):
     origin: dict[str, float] = Field(default_factory=dict)
     caller_type: dict[str, float] = Field(default_factory=dict)
     premise: list[_PremiseStep] = Field(default_factory=list)
+    sign_over_nature: list[str] = Field(default_factory=list)
+    """Categories of which one affirmed sign lifts a mundane nature prior up to the default prior."""
+    sign_over_nature_min_weight: Annotated[float, Field(ge=0)] = 3.0
 
 
 class _Flag(_Strict):
@@ -96,6 +99,10 @@ class ContextTable(_Strict):
     terminators: list[str] = Field(default_factory=list)
     reporting_party: list[str] = Field(default_factory=list)
     persons: list[str] = Field(default_factory=list)
+    conditional: list[str] = Field(default_factory=list)
+    clause_heads: list[str] = Field(default_factory=list)
+    fillers: list[str] = Field(default_factory=list)
+    remote_window: Annotated[int, Field(ge=1, le=12)] = 3
 
 
 class NatureEntry(_Strict):
