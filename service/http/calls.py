@@ -56,13 +56,21 @@ async def get_call(call_id: str, runtime: RuntimeDep, principal: CallReader) -> 
 
 
 _ACK = TypeAdapter(AckRequest)
+ACK_MAX_BYTES = 4096
+"""An ack is a few fields; a larger body is refused with 413 before it is parsed."""
 
 
 @router.post(
     "/calls/{call_id}/ack",
     status_code=202,
     openapi_extra=json_body_spec("AckRequest"),
-    responses={**_NOT_FOUND, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses={
+        **_NOT_FOUND,
+        409: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+        503: {"model": ErrorBody},
+    },
 )
 async def ack_call(call_id: str, request: Request, runtime: RuntimeDep, principal: Acker) -> AckReceipt:
     """Accept the recommended unit, override it with another, or decline co-response.
@@ -70,7 +78,7 @@ async def ack_call(call_id: str, request: Request, runtime: RuntimeDep, principa
     The ack goes through the events topic like every other change, so the instance that owns the
     region applies it; the next decision revision shows the unit as fixed.
     """
-    body, _ = await read_json(request, _ACK, 4096, "invalid_ack")
+    body, _ = await read_json(request, _ACK, ACK_MAX_BYTES, "invalid_ack")
     try:
         receipt = await _record_ack(call_id, body, runtime, principal)
     except ApiError as error:

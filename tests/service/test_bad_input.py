@@ -31,6 +31,18 @@ async def test_an_oversized_chunked_body_is_cut_off_with_413(live_service: LiveS
     assert chunked.json()["error"] == declared.json()["error"] == "oversized"
 
 
+async def test_an_oversized_ack_is_refused_with_413_and_the_spec_says_so(live_service: LiveService) -> None:
+    """Found by schemathesis from a stored example: the ack's 413 was not in the OpenAPI document."""
+    body = orjson.dumps({"action": "accept", "reason": "\U000e3db4" * 2000})
+    async with httpx.AsyncClient(base_url=live_service.base_url) as client:
+        refused = await client.post("/calls/ANY-1/ack", content=body)
+        spec = (await client.get("/openapi.json")).json()
+    assert refused.status_code == 413
+    assert refused.json()["error"] == "oversized"
+    for path in ("/events", "/calls/{call_id}/ack"):
+        assert "413" in spec["paths"][path]["post"]["responses"], path
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
