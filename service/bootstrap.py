@@ -10,6 +10,10 @@ change (no topic auto-creation, `service.kafka.no_auto_create`) is made here.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
+
 from routing.epoch import Policy
 from service.clock import Clock, SystemClock
 from service.kafka.changelog import ChangelogWriter
@@ -26,15 +30,41 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.store import DecisionStore
 from service.ws.hub import DecisionHub
-from triage.rulebook import load_triager
+from triage.facts import BandThresholds
+from triage.rulebook import load_triager, packaged_rules_path
 from triage.scoring import RuleTriager
 
 __all__ = ["bootstrap", "policy_from", "region_host", "triager_from"]
 
 
 def triager_from(settings: Settings) -> RuleTriager:
-    """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file."""
-    return load_triager(settings.triage_rules, settings.triage_agency_rules, settings.triage_bands)
+    """The triager the settings describe; raises `RulebookError` (file, line, rule) on a bad rule file.
+
+    Compiled once per process for the same rule files (by content) and bands: compiling the rules
+    takes seconds (thousands of regular expressions), and `serve` checks them before it starts the
+    service that uses them. A `RuleTriager` is immutable, so sharing it is safe."""
+    try:
+        sources = _rule_sources(settings)
+    except OSError:
+        # A missing or unreadable file: the loader names it in its error.
+        return load_triager(settings.triage_rules, settings.triage_agency_rules, settings.triage_bands)
+    return _compiled_triager(sources, settings.triage_bands)
+
+
+_RuleSources = tuple[tuple[str, Path, str], ...]
+"""(agency, path, SHA-256 of the content): the base file first (agency ""), then agency files by agency."""
+
+
+def _rule_sources(settings: Settings) -> _RuleSources:
+    base = settings.triage_rules or packaged_rules_path()
+    files = [("", base), *sorted(settings.triage_agency_rules.items())]
+    return tuple((agency, path, hashlib.sha256(path.read_bytes()).hexdigest()) for agency, path in files)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_triager(sources: _RuleSources, bands: BandThresholds | None) -> RuleTriager:
+    (_, base, _), *agencies = sources
+    return load_triager(base, {agency: path for agency, path, _ in agencies}, bands)
 
 
 def policy_from(settings: Settings) -> Policy:
