@@ -103,6 +103,9 @@ class ScoringPolicy:
     `sign_over_nature_min_weight` lifts a nature prior below the default prior up to it: a shoplifter
     talking to no one is read from the sign, not from the theft code."""
     sign_over_nature_min_weight: float = 3.0
+    sign_over_nature_except: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Sign category -> nature categories it does not lift: under an ANIMAL code a ledge or the
+    tracks most often describe the animal, not a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +185,13 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
             finding.modality is Modality.AFFIRMED
             and finding.rule.category in scoring.sign_over_nature
             and evidence.weight >= scoring.sign_over_nature_min_weight
+            and nature.category not in scoring.sign_over_nature_except.get(finding.rule.category, ())
         ):
             present_sign = True
         scored.append(evidence)
         _note_hazards(finding, hazards, needs)
     if present_sign and nature.log_odds < rules.nature_floor and not reasons[0].code.endswith("_EXPLAINED"):
-        # one present psychosis or dementia sign outweighs a mundane call type's prior
+        # one present behavioral-health sign outweighs a mundane call type's prior
         total += rules.nature_floor - nature.log_odds
         reasons[0] = Reason(
             code=reasons[0].code + "_OUTWEIGHED",
