@@ -116,6 +116,11 @@ ROUND8_CRISES = [
         "NEIGHBOR SAYS WOMAN IN 3B HAS NOT EATEN IN A WEEK, STAYS IN BED, SAYS THERES NO POINT IN LIVING",
     ),
     ("ANIMAL", "DOG RUNNING LOOSE, OWNER IS AUTISTIC TEEN BANGING HIS OWN HEAD ON THE SIDEWALK"),
+    # a developmental disability in crisis: with agitation or aggression present now
+    (
+        "TRAFFIC",
+        "MAN WITH DOWN SYNDROME RUNNING IN AND OUT OF TRAFFIC, VERY AGITATED, CAREGIVER CANT CALM HIM",
+    ),
     # farewells by any day word, giving away with "won't be needing it", a recurring method
     ("ANIMAL", "ASKED ANIMAL CONTROL TO TAKE HER DOGS, SAYS SHE WONT BE HERE AFTER FRIDAY"),
     ("WELFARE CHECK", "SISTER SAYS HE SOLD HIS GUITAR AND SAID HE WOULDNT BE NEEDING IT"),
