@@ -81,6 +81,63 @@ KNOWN_MISSES = {
     "confusion)",
     "t17-065": "false alarm: a MENTAL call about an 11-year-old throwing rocks at cars, 'is mental' "
     "an insult (no explanation of the nature code; the rock throwing reads as aggression)",
+    # Round 8 (t20-t22), scored at first look under the rules of f7a9367 and unsealed untuned: the
+    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind
+    # and what the reader found ("read:"); the kinds are summarized in docs/triage.md.
+    "t20-002": "false alarm under CHECK AREA (read: HALLUCINATIONS)",
+    "t20-010": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
+    "t20-015": "false alarm under SUSP VEH (read: DELUSION_PERSECUTORY)",
+    "t20-018": "false alarm under MENTAL (read: CLINICIAN_INVOLVED)",
+    "t20-023": "false alarm under CHECK AREA (read: AT_HEIGHT_OR_TRACKS)",
+    "t20-035": "missed crisis under SUSP VEH (read: no behavioral sign)",
+    "t20-046": "false alarm under DISTURBANCE (read: AGITATION, EXCLAIMED_CONTENT)",
+    "t20-056": "missed crisis under SUSP PERSON (read: NO_SLEEP)",
+    "t20-062": "false alarm under MEDICAL (read: DISORIENTATION)",
+    "t20-064": "false alarm under THREATS (read: DELUSION_PERSECUTORY, AFFECT_WORDS)",
+    "t20-066": "ems need missed under ASSIST OTHER AGENCY (read: DONE_STATEMENT)",
+    "t20-067": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
+    "t20-082": "false alarm under INJURY (read: SELF_HARM)",
+    "t20-087": "ems need missed under MEDICAL (read: CRISIS_STATE_EXPLAINED, MEDICAL_CAUSE)",
+    "t20-097": "ems need missed under ASSIST EMS (read: INTOXICATION, "
+    "HALLUCINATIONS, SELF_HARM, FLAG_INTOXICATED)",
+    "t20-105": "false alarm under CIVIL (read: CRISIS_SERVICES)",
+    "t21-018": "missed crisis under LOST PROPERTY (read: AFFECT_WORDS)",
+    "t21-020": "missed crisis under FOUND PROPERTY (read: no behavioral sign)",
+    "t21-034": "false alarm under HARASSMENT (read: SEVERE_DISTRESS)",
+    "t21-046": "missed crisis under DOG BITE (read: no behavioral sign)",
+    "t21-050": "false alarm under DOG BITE (read: AGITATION, SEVERE_DISTRESS, AFFECT_WORDS)",
+    "t21-052": "false alarm under UNWANTED GUEST (read: INTOXICATION, AGGRESSION, FLAG_INTOXICATED)",
+    "t21-054": "false alarm under FOUND PROPERTY (read: OVERDOSE)",
+    "t21-057": "ems need missed under FOUND PROPERTY (read: FAREWELL)",
+    "t21-065": "missed crisis under LOST PROPERTY (read: INTOXICATION, FLAG_INTOXICATED)",
+    "t21-067": "missed crisis under DISABLED VEHICLE (read: no behavioral sign)",
+    "t21-074": "missed crisis under ROAD RAGE (read: AFFECT_WORDS)",
+    "t21-089": "missed crisis under DISABLED VEHICLE (read: PANIC_SIGNS, AFFECT_WORDS)",
+    "t21-110": "false alarm under HARASSMENT (read: CRISIS_SERVICES, AFFECT_WORDS)",
+    "t22-001": "missed crisis under SUSP CIRC (read: no behavioral sign)",
+    "t22-006": "false alarm under INFORMATION (read: OVERDOSE)",
+    "t22-013": "missed crisis under TRESPASS (read: no behavioral sign)",
+    "t22-015": "missed crisis under TRESPASS (read: no behavioral sign)",
+    "t22-016": "missed crisis under LARCENY (read: AFFECT_WORDS)",
+    "t22-025": "false alarm under INFORMATION (read: "
+    "SUBSTANCE_TREATMENT_REQUEST_HYPOTHETICAL, INTOXICATION_HYPOTHETICAL)",
+    "t22-026": "missed crisis under ADMIN (read: no behavioral sign)",
+    "t22-027": "missed crisis under ALARM (read: PANIC_SIGNS)",
+    "t22-032": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
+    "t22-036": "false alarm under DISTURBANCE (read: AGITATION, THREAT_TO_HARM_OTHERS)",
+    "t22-039": "false alarm under WELFARE CHECK (read: "
+    "DISORIENTATION_EXPLAINED, OLDER_ADULT_CONFUSION, MEDICAL_CONDITION)",
+    "t22-046": "missed crisis under 911 HANGUP (read: no behavioral sign)",
+    "t22-053": "false alarm under EDP (read: INTOXICATION, FLAG_INTOXICATED)",
+    "t22-070": "ems need missed under WELFARE CHECK (read: no sign)",
+    "t22-077": "false alarm under ASSIST OTHER AGENCY (read: CRISIS_SERVICES, AGITATION_EXPLAINED)",
+    "t22-082": "ems need missed under SUSP CIRC (read: FAREWELL)",
+    "t22-086": "false alarm under SUICIDAL SUBJ (read: AT_HEIGHT_OR_TRACKS_EXPLAINED)",
+    "t22-089": "ems need missed under SICK PERSON (read: "
+    "DISORIENTATION_EXPLAINED, AGITATION_EXPLAINED, MEDICAL_CAUSE)",
+    "t22-093": "missed crisis under NOISE COMPLAINT (read: AGITATION, LIFE_STRESSOR)",
+    "t22-098": "missed crisis under TRAFFIC HAZARD (read: no behavioral sign)",
+    "t22-106": "false alarm under SUICIDAL SUBJ (read: AT_HEIGHT_OR_TRACKS_POSSIBLE_EXPLAINED)",
 }
 
 
@@ -193,6 +250,10 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
 UNTUNED_BELOW_FLOOR: dict[str, str] = {
     # t14 and t16 (below the floor at first look in round 6) were generalized on in round 7; t17-t19
     # (below it in round 7) in round 8. Files unsealed untuned below the floor are listed here.
+    "blind_t21-intake.csv": "first-look recall 0.873 (round 8), unsealed untuned: the protocol forbids "
+    "tuning on it in the session that scored it",
+    "blind_t22-updates.csv": "first-look recall 0.818 (round 8), unsealed untuned: the protocol forbids "
+    "tuning on it in the session that scored it",
 }
 
 
