@@ -78,6 +78,44 @@ _DASH = re.compile(r"(?<=\s)-+(?=\s)")
 _ABSENT = frozenset({Modality.NEGATED, Modality.RESOLVED, Modality.REMOTE})
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 _PAST = frozenset({Modality.HISTORICAL, Modality.REMOTE})
+_BEFORE_OBJECTS = frozenset(
+    [
+        "THE",
+        "A",
+        "AN",
+        "ANY",
+        "ANYONE",
+        "ANYBODY",
+        "SOMEONE",
+        "SOMEBODY",
+        "EVERYONE",
+        "EVERYBODY",
+        "NOBODY",
+        "HIS",
+        "HER",
+        "THEIR",
+        "MY",
+        "YOUR",
+        "OUR",
+        "THIS",
+        "THAT",
+        "IT",
+        "TONIGHT",
+        "TONITE",
+        "TOMORROW",
+        "MORNING",
+        "NEXT",
+        "MONDAY",
+        "TUESDAY",
+        "WEDNESDAY",
+        "THURSDAY",
+        "FRIDAY",
+        "SATURDAY",
+        "SUNDAY",
+    ]
+)
+"""Words after BEFORE that make it a preposition or conjunction ("BEFORE THE END COMES", "DEAD BEFORE
+ANYONE PUTS HER OUT"): a time ahead, not "previously"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,12 +254,21 @@ class ContextLexicon:
             distance = len(text[end : after.start()].split())
             if modality is None or distance >= reach:  # a terminator, or too far: the search ends
                 break
-            if modality in _PAST and self._opens_clause(text, after.end(), clause_end):
+            if modality in _PAST and (
+                self._opens_clause(text, after.end(), clause_end)
+                or (after.group().strip() == "BEFORE" and self._leads_object(text, after.end(), clause_end))
+            ):
                 continue  # "END IT ALL BEFORE SHE DRIVES OFF": a conjunction, not a time in the past
             window = self.remote_window if modality in _PAST else self.post_window
             if _RANK[modality] > _RANK[best] and distance < window:
                 best, ev_end = modality, after.end()
         return best, ev_end
+
+    @staticmethod
+    def _leads_object(text: str, at: int, clause_end: int) -> bool:
+        """Whether the word at `at` begins a noun phrase or a time ahead (BEFORE THE END, BEFORE ANYONE)."""
+        following = text[at:clause_end].split(maxsplit=1)
+        return bool(following) and following[0] in _BEFORE_OBJECTS
 
     def _opens_clause(self, text: str, at: int, clause_end: int) -> bool:
         """Whether the word at `at` opens a new predication (a subject, a modal)."""

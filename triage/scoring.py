@@ -103,6 +103,12 @@ class ScoringPolicy:
     `sign_over_nature_min_weight` lifts a nature prior below the default prior up to it: a shoplifter
     talking to no one is read from the sign, not from the theft code."""
     sign_over_nature_min_weight: float = 3.0
+    sign_over_nature_except: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    sign_over_nature_with: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Category -> categories with which a present sign of it lifts the nature prior although weaker
+    than the minimum: a developmental disability with agitation or aggression is a crisis."""
+    """Sign category -> nature categories it does not lift: under an ANIMAL code a ledge or the
+    tracks most often describe the animal, not a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +179,7 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
     hazards: dict[str, list[tuple[int, int, str]]] = {}
     needs: set[str] = set()
     present_sign = False
+    present: set[str] = set()
     for finding in findings:
         evidence = _score_finding(finding, scoring)
         if explanations and evidence.weight > 0 and _explained(finding, explanations):
@@ -182,12 +189,19 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
             finding.modality is Modality.AFFIRMED
             and finding.rule.category in scoring.sign_over_nature
             and evidence.weight >= scoring.sign_over_nature_min_weight
+            and nature.category not in scoring.sign_over_nature_except.get(finding.rule.category, ())
         ):
             present_sign = True
+        elif finding.modality is Modality.AFFIRMED and evidence.weight > 0:
+            present.add(finding.rule.category)
         scored.append(evidence)
         _note_hazards(finding, hazards, needs)
+    present_sign = present_sign or any(
+        category in present and not present.isdisjoint(companions)
+        for category, companions in scoring.sign_over_nature_with.items()
+    )
     if present_sign and nature.log_odds < rules.nature_floor and not reasons[0].code.endswith("_EXPLAINED"):
-        # one present psychosis or dementia sign outweighs a mundane call type's prior
+        # one present behavioral-health sign outweighs a mundane call type's prior
         total += rules.nature_floor - nature.log_odds
         reasons[0] = Reason(
             code=reasons[0].code + "_OUTWEIGHED",

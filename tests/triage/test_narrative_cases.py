@@ -70,105 +70,74 @@ KNOWN_MISSES = {
     # insertion, persecution by a named group, flashbacks by behaviour, oblique heights, grief at a grave,
     # one present psychosis sign over a mundane nature prior; retractions, remote time, settings, MENTAL
     # codes on disputes; labor, stroke, CO in any building, ingestions named first. All 29 now pass.
-    # Round 7 (t17-t19), scored at first look under the rules of 2677a9d and unsealed untuned: the
-    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind.
+    # Round 7 (t17-t19), scored at first look under the rules of 2677a9d and unsealed untuned, then (in
+    # round 8) generalized by kind: one present sign of any behavioral-health category over a mundane
+    # nature prior, vehicle and fire threats at the officer gate, farewells by any day word, passive
+    # wishes, recurring thoughts of a method, drug names and slang, CO by any vehicle path, BEFORE with
+    # an object; retractions in the past tense, fire and burglary victims, head wounds, stable
+    # diagnoses, surveillance by device. These two are left:
     "t17-022": "false alarm: a registration request for a tracking-bracelet program 'in case he ever "
     "wanders' (an administrative frame; the hypothetical wandering of an older adult still weighs as "
     "confusion)",
-    "t17-023": "missed: a woman out of her car at a bridge railing looking down at the water, shoes "
-    "off (one height sign does not outweigh the DISABLED VEHICLE prior: the nature lift covers "
-    "psychosis and dementia only)",
-    "t17-041": "missed, ems need missed: a hose from the tailpipe into the back window, someone "
-    "slumped (the CO grammar knows EXHAUST, not TAILPIPE)",
-    "t17-046": "false alarm: a theft victim whose neighbor thinks he is 'being paranoid' (a reported "
-    "opinion read as a persecutory sign, which then lifts the THEFT prior)",
-    "t17-054": "missed: a panic alarm pushed 'because I didn't want to be alone, I keep thinking "
-    "about taking all my pills at once' (ideation worded as a recurring thought of a method not read)",
-    "t17-062": "false alarm: a burglary victim crying hysterically over her husband's ashes (a crime "
-    "victim's distress worded without a crime word the explanation knows)",
     "t17-065": "false alarm: a MENTAL call about an 11-year-old throwing rocks at cars, 'is mental' "
     "an insult (no explanation of the nature code; the rock throwing reads as aggression)",
-    "t17-069": "missed, ems need missed: 'I already took them, the whole bottle of Tylenol PM' then "
-    "'I don't want to die' (the ingestion after the pronoun is not read; the negated wish wins)",
-    "t17-093": "missed: 'I'm not going to do anything to myself ... but I just wish I wouldn't wake "
-    "up in the morning' (passive death wish in this wording; the denial before it reads as the whole "
-    "story)",
-    "t17-104": "missed: 'I won't be here after Sunday', a pet to be collected, 'my pills are counted' "
-    "(the farewell pattern knows today/tonight/tomorrow, not a weekday; counted pills not read as "
-    "stockpiling)",
-    "t18-002": "ems need missed: pills taken in a truck, 'very sleepy and hard to wake' (still a "
-    "crisis; 'took the pills' with a definite article and 'hard to wake' not read as an ingestion / "
-    "medical emergency)",
-    "t18-009": "missed: in a bathtub with a razor blade 'hasn't cut yet', wanted to hear a voice "
-    "'before' (imminent self-harm without a self-harm verb read; one weapon word only); police_only, "
-    "the gate holds",
-    "t18-010": "missed: a man outside the bridge railing holding on (one height sign does not "
-    "outweigh the TRAFFIC HAZARD prior)",
-    "t18-017": "missed: a kitchen fire set to 'smoke out the listening devices the landlord put in "
-    "the walls' (persecution worded as devices put in walls by a landlord not read; FIRE prior)",
-    "t18-019": "missed: an autistic man screaming and hitting his own head in the street (self-injury "
-    "as 'hitting his own head' not read; ANIMAL prior)",
-    "t18-029": "missed: a single-vehicle crash 'on purpose', 'it didnt even work' (an attempt by "
-    "vehicle in these words not read; 'airbags deployed' read as veteran context)",
-    "t18-047": "false alarm: a fall down steps with a head laceration, intoxicated, confused (head "
-    "laceration not among the medical causes that explain confusion)",
-    "t18-051": "false alarm: a kitchen fire, a mother with early dementia who forgot the stove, calm "
-    "(the named diagnosis alone weighs past the FIRE prior)",
-    "t18-057": "missed: a pedestrian stepping in front of trucks on the interstate yelling 'hit me' "
-    "(suicidal intent by traffic in this wording not read; 'HIT ME' read as assault)",
-    "t18-063": "missed: a woman in a church at night waiting for God to tell her which child to save, "
-    "no sleep for days (a religious mission in this wording not read; ALARM prior)",
-    "t18-064": "missed: 'give my deposit to my sister, i wont be needing it', not seen in a week (the "
-    "'won't need it' pattern wants anymore/after today; LOCKOUT prior)",
-    "t18-070": "ems need missed: 'took some bars and has been drinking' at a party during a suicide "
-    "threat (an ingestion of benzodiazepines named as slang not read as an ingestion); still a crisis",
-    "t18-071": "missed: the bank taking money through his television, neighbors hearing his thoughts "
-    "through the wifi (broadcasting worded 'can hear his thoughts thru the wifi' and a conduit "
-    "persecution not read; FRAUD prior)",
-    "t18-072": "false alarm: a homeowner sobbing while her house burns (a fire victim's distress; no "
-    "explanation of distress by a fire)",
-    "t18-075": "missed: keys thrown in a dumpster because 'the car is bugged and they track him thru "
-    "the keys' (persecution through an object in this wording not read; LOCKOUT prior)",
-    "t18-078": "missed: a child says mommy won't wake up, pills on the floor, crying before (an "
-    "ingestion implied by pills beside an unresponsive adult not read; HANG UP prior)",
-    "t18-081": "missed: a note 'TO WHOEVER FINDS ME' and a garden hose in a parked car at an overlook "
-    "(one farewell sign does not outweigh the PARKING prior)",
-    "t18-087": "missed: 'I was going to tell someone where to find me after', running water, near a "
-    "bridge (an indirect farewell in this wording not read; HANG UP prior)",
-    "t18-094": "missed: a barefoot woman directing traffic, 'God sent her to stop the cars before the "
-    "end comes tonight' (read as historical: BEFORE followed by THE is not taken as a conjunction; "
-    "TRAFFIC prior)",
-    "t19-001": "missed: a tenant barricaded, gasoline poured over the apartment and himself, will "
-    "light it if anyone comes in (self-immolation threat and a fire threat against whoever comes not "
-    "read; no threat raised, only barricade)",
-    "t19-002": "missed: a shoplifter of razor blades and Tylenol with fresh cuts, 'going to take the "
-    "pills tonight' (plan worded 'take the pills' without a quantity, cuts worded 'fresh cuts up both "
-    "forearms'); police_only, the gate holds",
-    "t19-006": "false alarm: a bike theft victim who has schizophrenia and takes his meds, report for "
-    "his case manager (a named diagnosis and a case manager add up past the THEFT prior)",
-    "t19-010": "false alarm: 'im done, i cant take it anymore' then the call-back 'MEANT DONE WITH "
-    "THE JOB', cancelled (the retraction pattern wants HE/SHE MEANT; the call-back does not explain)",
-    "t19-017": "false alarm: a swatting hoax, 'HANDLED AS HOAX', 'PRIOR SWATTING CALLS TO SAME "
-    "ADDRESS' read as historical (the retraction is read in the past)",
-    "t19-030": "missed: a man who hasn't eaten or showered in days, can't get out of bed, 'no point "
-    "to any of it since his son died' (hopelessness in this wording not read; ANIMAL prior)",
-    "t19-038": "false alarm: a bicyclist confused after a fall, bleeding from the back of his head "
-    "(head injury worded as bleeding from the head not among the medical causes)",
-    "t19-052": "false alarm: a nurse napping in his car, 'SOBER, NO DRUGS' (the OD nature code and "
-    "'thinks OD' not explained by the clearance)",
-    "t19-067": "missed: 'she will be dead before anyone puts her out', saving up her pills (BEFORE "
-    "read as historical after a mention, stockpiling worded 'saving up her pills' with UP)",
-    "t19-069": "missed: an empty bottle of amitriptyline, 'took them all ... so she wouldnt wake up' "
-    "(amitriptyline not in the pill list; 'took them all' needs the pills named first; NOISE prior)",
-    "t19-071": "false alarm: an older man who could not find his car in a garage, oriented, wife says "
-    "no memory issues ('WANDERING' in a garage read as dementia and lifting the nature prior)",
-    "t19-075": "missed: a runaway sends a photo from the top of an overpass, 'ill be gone before they "
-    "find me' (a farewell in this wording and a height in a photo not read)",
-    "t19-088": "safety-gate breach: a driver on I-10 'going to drive into a bridge pillar' (a suicide "
-    "plan by vehicle on a highway, a danger to others, not read as a threat; co_response_any)",
-    "t19-094": "false alarm: screaming 'I want to die', 'kill me' from a horror movie, cleared by "
-    "units (the new suicide-by-cop pattern reads 'KILL ME ... FROM THE UNIT ABOVE' as said to "
-    "officers; the movie clearance not read)",
+    # Round 8 (t20-t22), scored at first look under the rules of f7a9367 and unsealed untuned: the
+    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind
+    # and what the reader found ("read:"); the kinds are summarized in docs/triage.md.
+    "t20-002": "false alarm under CHECK AREA (read: HALLUCINATIONS)",
+    "t20-010": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
+    "t20-015": "false alarm under SUSP VEH (read: DELUSION_PERSECUTORY)",
+    "t20-018": "false alarm under MENTAL (read: CLINICIAN_INVOLVED)",
+    "t20-023": "false alarm under CHECK AREA (read: AT_HEIGHT_OR_TRACKS)",
+    "t20-035": "missed crisis under SUSP VEH (read: no behavioral sign)",
+    "t20-046": "false alarm under DISTURBANCE (read: AGITATION, EXCLAIMED_CONTENT)",
+    "t20-056": "missed crisis under SUSP PERSON (read: NO_SLEEP)",
+    "t20-062": "false alarm under MEDICAL (read: DISORIENTATION)",
+    "t20-064": "false alarm under THREATS (read: DELUSION_PERSECUTORY, AFFECT_WORDS)",
+    "t20-066": "ems need missed under ASSIST OTHER AGENCY (read: DONE_STATEMENT)",
+    "t20-067": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
+    "t20-082": "false alarm under INJURY (read: SELF_HARM)",
+    "t20-087": "ems need missed under MEDICAL (read: CRISIS_STATE_EXPLAINED, MEDICAL_CAUSE)",
+    "t20-097": "ems need missed under ASSIST EMS (read: INTOXICATION, "
+    "HALLUCINATIONS, SELF_HARM, FLAG_INTOXICATED)",
+    "t20-105": "false alarm under CIVIL (read: CRISIS_SERVICES)",
+    "t21-018": "missed crisis under LOST PROPERTY (read: AFFECT_WORDS)",
+    "t21-020": "missed crisis under FOUND PROPERTY (read: no behavioral sign)",
+    "t21-034": "false alarm under HARASSMENT (read: SEVERE_DISTRESS)",
+    "t21-046": "missed crisis under DOG BITE (read: no behavioral sign)",
+    "t21-050": "false alarm under DOG BITE (read: AGITATION, SEVERE_DISTRESS, AFFECT_WORDS)",
+    "t21-052": "false alarm under UNWANTED GUEST (read: INTOXICATION, AGGRESSION, FLAG_INTOXICATED)",
+    "t21-054": "false alarm under FOUND PROPERTY (read: OVERDOSE)",
+    "t21-057": "ems need missed under FOUND PROPERTY (read: FAREWELL)",
+    "t21-065": "missed crisis under LOST PROPERTY (read: INTOXICATION, FLAG_INTOXICATED)",
+    "t21-067": "missed crisis under DISABLED VEHICLE (read: no behavioral sign)",
+    "t21-074": "missed crisis under ROAD RAGE (read: AFFECT_WORDS)",
+    "t21-089": "missed crisis under DISABLED VEHICLE (read: PANIC_SIGNS, AFFECT_WORDS)",
+    "t21-110": "false alarm under HARASSMENT (read: CRISIS_SERVICES, AFFECT_WORDS)",
+    "t22-001": "missed crisis under SUSP CIRC (read: no behavioral sign)",
+    "t22-006": "false alarm under INFORMATION (read: OVERDOSE)",
+    "t22-013": "missed crisis under TRESPASS (read: no behavioral sign)",
+    "t22-015": "missed crisis under TRESPASS (read: no behavioral sign)",
+    "t22-016": "missed crisis under LARCENY (read: AFFECT_WORDS)",
+    "t22-025": "false alarm under INFORMATION (read: "
+    "SUBSTANCE_TREATMENT_REQUEST_HYPOTHETICAL, INTOXICATION_HYPOTHETICAL)",
+    "t22-026": "missed crisis under ADMIN (read: no behavioral sign)",
+    "t22-027": "missed crisis under ALARM (read: PANIC_SIGNS)",
+    "t22-032": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
+    "t22-036": "false alarm under DISTURBANCE (read: AGITATION, THREAT_TO_HARM_OTHERS)",
+    "t22-039": "false alarm under WELFARE CHECK (read: "
+    "DISORIENTATION_EXPLAINED, OLDER_ADULT_CONFUSION, MEDICAL_CONDITION)",
+    "t22-046": "missed crisis under 911 HANGUP (read: no behavioral sign)",
+    "t22-053": "false alarm under EDP (read: INTOXICATION, FLAG_INTOXICATED)",
+    "t22-070": "ems need missed under WELFARE CHECK (read: no sign)",
+    "t22-077": "false alarm under ASSIST OTHER AGENCY (read: CRISIS_SERVICES, AGITATION_EXPLAINED)",
+    "t22-082": "ems need missed under SUSP CIRC (read: FAREWELL)",
+    "t22-086": "false alarm under SUICIDAL SUBJ (read: AT_HEIGHT_OR_TRACKS_EXPLAINED)",
+    "t22-089": "ems need missed under SICK PERSON (read: "
+    "DISORIENTATION_EXPLAINED, AGITATION_EXPLAINED, MEDICAL_CAUSE)",
+    "t22-093": "missed crisis under NOISE COMPLAINT (read: AGITATION, LIFE_STRESSOR)",
+    "t22-098": "missed crisis under TRAFFIC HAZARD (read: no behavioral sign)",
+    "t22-106": "false alarm under SUICIDAL SUBJ (read: AT_HEIGHT_OR_TRACKS_POSSIBLE_EXPLAINED)",
 }
 
 
@@ -279,12 +248,11 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
 
 
 UNTUNED_BELOW_FLOOR: dict[str, str] = {
-    # t14 and t16 (below the floor at first look in round 6) were generalized on in round 7
-    "blind_t17-quoted.csv": "first-look recall 0.891 (round 7), unsealed untuned: the protocol forbids "
+    # t14 and t16 (below the floor at first look in round 6) were generalized on in round 7; t17-t19
+    # (below it in round 7) in round 8. Files unsealed untuned below the floor are listed here.
+    "blind_t21-intake.csv": "first-look recall 0.873 (round 8), unsealed untuned: the protocol forbids "
     "tuning on it in the session that scored it",
-    "blind_t18-codes.csv": "first-look recall 0.745 (round 7), unsealed untuned: the protocol forbids "
-    "tuning on it in the session that scored it",
-    "blind_t19-late.csv": "first-look recall 0.891 (round 7), unsealed untuned: the protocol forbids "
+    "blind_t22-updates.csv": "first-look recall 0.818 (round 8), unsealed untuned: the protocol forbids "
     "tuning on it in the session that scored it",
 }
 

@@ -1,4 +1,4 @@
-"""New wordings of the kinds generalized after round 6 (t14-t16): each must fire, in words no case has.
+"""New wordings of the kinds generalized after rounds 6 and 7 (t14-t19): each must fire, in words no case has.
 
 The blind files' misses were generalized by kind, not by phrase; these wordings were written for this
 test (none is in a case file), so a rule fitted to the case's own sentence would fail them.
@@ -101,3 +101,71 @@ def test_a_negation_of_another_verb_never_clears_a_weapon() -> None:
     result = _triage("DISTURBANCE", "MOTHER DOESNT THINK HE HAS A MACHETE ON HIM NOW")
     assert "weapon_reported" in result.safety
     assert result.response not in ALONE
+
+
+# Round 8 (after t17-t19): the kinds generalized, each in words no case file has.
+ROUND8_CRISES = [
+    # one present sign of any behavioral-health category outweighs a mundane nature prior
+    ("PARKING", "RP SAYS THE MAN IN THE BLUE HONDA TOLD HER HE IS PLANNING TO END HIS LIFE TONIGHT"),
+    ("LOCKOUT", "LOCKED OUT OF HER CAR, TOLD THE TOW DRIVER SHE WISHES SHE WERE DEAD"),
+    ("THEFT", "STOLE A ROPE FROM THE HARDWARE STORE, TOLD THE CLERK HE WAS GOING TO HANG HIMSELF WITH IT"),
+    ("TRAFFIC", "DRIVER PULLED OVER ON THE SHOULDER CUTTING HIS ARMS WITH A PIECE OF GLASS"),
+    ("ALARM", "HOMEOWNER TOLD THE ALARM COMPANY HE HAS BEEN STOCKPILING HIS OXYCODONE"),
+    (
+        "FIRE",
+        "NEIGHBOR SAYS WOMAN IN 3B HAS NOT EATEN IN A WEEK, STAYS IN BED, SAYS THERES NO POINT IN LIVING",
+    ),
+    ("ANIMAL", "DOG RUNNING LOOSE, OWNER IS AUTISTIC TEEN BANGING HIS OWN HEAD ON THE SIDEWALK"),
+    # a developmental disability in crisis: with agitation or aggression present now
+    (
+        "TRAFFIC",
+        "MAN WITH DOWN SYNDROME RUNNING IN AND OUT OF TRAFFIC, VERY AGITATED, CAREGIVER CANT CALM HIM",
+    ),
+    # farewells by any day word, giving away with "won't be needing it", a recurring method
+    ("ANIMAL", "ASKED ANIMAL CONTROL TO TAKE HER DOGS, SAYS SHE WONT BE HERE AFTER FRIDAY"),
+    ("WELFARE CHECK", "SISTER SAYS HE SOLD HIS GUITAR AND SAID HE WOULDNT BE NEEDING IT"),
+    ("HANG UP", "ON CALLBACK MALE SAYS HE KEEPS THINKING ABOUT JUMPING OFF THE PARKING GARAGE"),
+    ("CIVIL", "TENANT SAYS SHE WILL BE DEAD BEFORE THE SHERIFF GETS HERE, SHE HAS SAVED UP HER PILLS"),
+    # surveillance by device, a crash on purpose
+    ("NOISE", "TENANT SCREAMING THAT THE LANDLORD PLANTED MICROPHONES IN HER VENTS"),
+    ("THEFT", "RP SAYS HIS PHONE IS BUGGED AND THE NEIGHBORS TRACK HIM THROUGH THE SMART METER"),
+    ("MVA", "DRIVER TOLD TROOPER SHE SWERVED INTO THE TREE ON PURPOSE BECAUSE SHE WANTED TO DIE"),
+]
+ROUND8_OFFICER_CRISES = [
+    # a suicide plan by vehicle on a road, a fire or explosion threat against whoever comes in
+    ("RECKLESS DRIVER", "CALLER SAYS HER HUSBAND TEXTED HE IS GONNA STEER INTO ONCOMING TRAFFIC ON HWY 50"),
+    ("WELFARE CHECK", "SON SAYS DAD SAID HE WILL CRASH HIS TRUCK INTO A SEMI ON THE INTERSTATE"),
+    ("DISTURBANCE", "MALE SAYS HE SOAKED THE HOUSE IN GASOLINE AND WILL LIGHT A MATCH IF POLICE COME IN"),
+    ("CIVIL STANDBY", "TENANT SAYS HE OPENED THE PROPANE AND WILL BLOW IT ALL UP IF ANYONE ENTERS"),
+]
+ROUND8_NOT_CRISES = [
+    (
+        "SUICIDAL",
+        "CALLER REPORTED MALE ABOUT TO JUMP. UNITS FOUND A WINDOW WASHER ON A RIG, CLEARED AS A FALSE REPORT",
+    ),
+    ("THEFT", "RP SOBBING, HER CAR WAS BROKEN INTO AND HER LATE MOTHERS RING TAKEN"),
+    ("ASSIST FIRE", "FAMILY CRYING ON THE LAWN WATCHING THEIR HOME BURN, ALL OCCUPANTS OUT"),
+    ("TRAFFIC", "CYCLIST DOWN, HEAD LACERATION, DAZED AND CONFUSED, ASKING WHERE HE IS"),
+    ("FRAUD", "RP SAYS HE HAS BIPOLAR AND TAKES HIS MEDS, WANTS A REPORT OF A SCAM ON HIS CARD"),
+    ("DISTURBANCE", "SCREAMING HEARD NEXT DOOR, UNIT FOUND TEENS PLAYING A HORROR VIDEO GAME LOUDLY"),
+    ("TRAFFIC", "VEH DROVE INTO A POLE ON MAIN ST, DRIVER OUT AND WALKING"),
+]
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND8_CRISES)
+def test_round8_a_sign_in_new_words_under_any_code_sends_a_team(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative)
+    assert result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND8_OFFICER_CRISES)
+def test_round8_a_threat_to_others_by_vehicle_or_fire_keeps_the_officer(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative)
+    assert result.response is Response.CO_RESPONSE_PRIMARY, [(r.code, r.weight) for r in result.reasons]
+    assert "threat_to_others" in result.safety
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND8_NOT_CRISES)
+def test_round8_an_explanation_in_new_words_sends_no_team(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative, priority=3)
+    assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]

@@ -112,6 +112,8 @@ def compile_rules(
         secondary_min_priority=response.secondary_min_priority,
         sign_over_nature=frozenset(scoring.sign_over_nature),
         sign_over_nature_min_weight=scoring.sign_over_nature_min_weight,
+        sign_over_nature_except={k: frozenset(v) for k, v in scoring.sign_over_nature_except.items()},
+        sign_over_nature_with={k: frozenset(v) for k, v in scoring.sign_over_nature_with.items()},
     )
     return TriageRules(
         name=extra.agency or "default",

@@ -70,6 +70,10 @@ class _Scoring(_Strict):
     sign_over_nature: list[str] = Field(default_factory=list)
     """Categories of which one affirmed sign lifts a mundane nature prior up to the default prior."""
     sign_over_nature_min_weight: Annotated[float, Field(ge=0)] = 3.0
+    sign_over_nature_except: dict[str, list[str]] = Field(default_factory=dict)
+    sign_over_nature_with: dict[str, list[str]] = Field(default_factory=dict)
+    """Category -> companion categories with which a weaker present sign of it still lifts the prior."""
+    """Sign category -> nature categories that sign does not lift (a ledge under ANIMAL: the animal's)."""
 
 
 class _Flag(_Strict):
