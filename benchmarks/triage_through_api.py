@@ -43,7 +43,7 @@ from schemas.decisions import Band, Response
 from service.bootstrap import triager_from
 from service.broker import free_port
 from service.settings import Settings
-from service.triage_eval import EvalReport, LabeledCall, evaluate_results, read_labeled_csv
+from service.triage_eval import EvalReport, LabeledCall, as_json, evaluate_results, read_labeled_csv
 from triage.facts import Reason, TriageResult
 
 __all__ = ["ApiMeasure", "Disagreement", "cad_events", "main", "measure", "result_from_decision"]
@@ -233,25 +233,14 @@ def render(result: ApiMeasure) -> str:
 
 
 def _as_json(result: ApiMeasure) -> dict[str, Any]:
-    def figures(report: EvalReport) -> dict[str, Any]:
-        d = report.decision
-        return {
-            "recall": d.recall,
-            "precision": d.precision,
-            "tp": d.tp,
-            "fp": d.fp,
-            "fn": d.fn,
-            "tn": d.tn,
-            "safety": asdict(report.safety),
-        }
-
+    """Both reports as `corespond triage-eval --json` writes them, beside the run and its disagreements."""
     return {
         "source": result.source,
         "calls": result.calls,
         "events": result.events,
         "seconds": result.seconds,
-        "api": figures(result.api),
-        "core": figures(result.core),
+        "api": as_json(result.api),
+        "core": as_json(result.core),
         "disagreements": [asdict(d) for d in result.disagreements],
     }
 

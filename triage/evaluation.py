@@ -49,34 +49,10 @@ DEFAULT_CALIBRATION_EDGES: tuple[float, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Confusion:
-    tp: int
-    fp: int
-    fn: int
-    tn: int
+class _Rates:
+    """Precision, recall and F1 of a confusion matrix, whether its cells are counts or summed weights."""
 
-    @property
-    def precision(self) -> float:
-        flagged = self.tp + self.fp
-        return self.tp / flagged if flagged else 0.0
-
-    @property
-    def recall(self) -> float:
-        positives = self.tp + self.fn
-        return self.tp / positives if positives else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class WeightedConfusion:
-    """A confusion matrix whose cells are summed weights (e.g. the published call volume of each call
-    type) rather than counts of rows."""
-
+    __slots__ = ()
     tp: float
     fp: float
     fn: float
@@ -96,6 +72,25 @@ class WeightedConfusion:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Confusion(_Rates):
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedConfusion(_Rates):
+    """A confusion matrix whose cells are summed weights (e.g. the published call volume of each call
+    type) rather than counts of rows."""
+
+    tp: float
+    fp: float
+    fn: float
+    tn: float
 
 
 @dataclass(frozen=True, slots=True)
