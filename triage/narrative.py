@@ -182,6 +182,9 @@ class ContextLexicon:
     negates another verb, never a hazard after it ("DONT STOP TONITE SHE WILL BURN THEM")."""
     fillers: frozenset[str] = frozenset()
     """Words a negation reaches across without counting them ("NOT UPSET OR IN ANY KIND OF CRISIS")."""
+    phrase_negators: frozenset[str] = frozenset()
+    """Negations of a noun phrase ("WITHOUT"): like a hazard's negation, they never reach across a
+    new subject or modal ("WITHOUT HER HORSE SHE MIGHT AS WELL BE DEAD": WITHOUT governs HER HORSE)."""
     remote_window: int = 3
     """How many words after a mention a time word may stand and still make it past ("WAS ON SUICIDE
     WATCH AT THE JAIL LAST YEAR"), within its clause."""
@@ -222,7 +225,7 @@ class ContextLexicon:
         best, ev_start = Modality.AFFIRMED, start
         if clause_start >= start or self._pre_first.isdisjoint(_words(text[clause_start:start])):
             return best, ev_start
-        triggers: list[tuple[Modality, int, int, bool]] = []
+        triggers: list[tuple[Modality, int, int, bool, str]] = []
         conditional = False
         for m in self._pre_re.finditer(text, clause_start, start):
             word = " ".join(m.group().split())
@@ -231,12 +234,13 @@ class ContextLexicon:
                 triggers.clear()
                 conditional = False
             else:
-                triggers.append((modality, m.start(), m.end(), conditional))
+                triggers.append((modality, m.start(), m.end(), conditional, word))
                 conditional = conditional or word in self.conditional
-        for modality, t_start, t_end, in_condition in triggers:
+        for modality, t_start, t_end, in_condition, word in triggers:
             between = text[t_end:start].split()
             if modality is Modality.NEGATED:
-                if in_condition or (hazard and not self.clause_heads.isdisjoint(between)):
+                governs_phrase = hazard or word in self.phrase_negators
+                if in_condition or (governs_phrase and not self.clause_heads.isdisjoint(between)):
                     continue  # the negation governs another verb, not this mention
                 between = [w for w in between if w not in self.fillers]
             if _RANK[modality] > _RANK[best] and len(between) <= self.window:

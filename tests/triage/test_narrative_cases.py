@@ -44,8 +44,6 @@ TRIAGER: RuleTriager = default_triager()
 KNOWN_MISSES = {
     "b-067": "the wife hid the loaded pistol ('SHE TOOK IT AND HID IT'): removal by pronoun is not read, "
     "so the weapon stays reported (the safe side)",
-    "d-011": "false alarm: a drunk husband yelling and smashing her phone (domestic) adds up weak cues "
-    "(aggression, intoxication, a family caller) past the threshold",
     # The final round of the blind protocol (t8-t10), scored at first look under the rules of 258e9f5
     # and below the bar (t9: two safety-gate breaches). With t11-t13 sealed as the next estimate, t8-t10
     # became development data: the kinds of their misses were generalized (murder-suicide and vehicle
@@ -61,9 +59,8 @@ KNOWN_MISSES = {
     # Round 5 (t11-t13), scored at first look under the rules of b951cfe, unsealed untuned, then (in the
     # next session) generalized by kind: edged objects in self-harm, delusional plans against a child,
     # indirect farewells and wishes, intent stated as a trip, reunion at a grave, ingestions without a
-    # quantity, benign and medical explanations. This one is left:
-    "t11-109": "false alarm: a drunk ex-husband banging on the door in a custody dispute (weak cues "
-    "add up past the threshold)",
+    # quantity, benign and medical explanations. The last one left (a custody dispute) was generalized in
+    # round 9.
     # Round 6 (t14-t16), scored at first look under the rules of 13bbd7c and unsealed untuned, then (in
     # the next session) generalized by kind: a negation inside a condition belongs to the condition and a
     # hazard is cancelled only by a negation that governs it; indirect farewells, suicide by cop, thought
@@ -81,63 +78,14 @@ KNOWN_MISSES = {
     "confusion)",
     "t17-065": "false alarm: a MENTAL call about an 11-year-old throwing rocks at cars, 'is mental' "
     "an insult (no explanation of the nature code; the rock throwing reads as aggression)",
-    # Round 8 (t20-t22), scored at first look under the rules of f7a9367 and unsealed untuned: the
-    # protocol forbids tuning on them in the session that scored them. Each miss is named by its kind
-    # and what the reader found ("read:"); the kinds are summarized in docs/triage.md.
-    "t20-002": "false alarm under CHECK AREA (read: HALLUCINATIONS)",
-    "t20-010": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
-    "t20-015": "false alarm under SUSP VEH (read: DELUSION_PERSECUTORY)",
-    "t20-018": "false alarm under MENTAL (read: CLINICIAN_INVOLVED)",
-    "t20-023": "false alarm under CHECK AREA (read: AT_HEIGHT_OR_TRACKS)",
-    "t20-035": "missed crisis under SUSP VEH (read: no behavioral sign)",
-    "t20-046": "false alarm under DISTURBANCE (read: AGITATION, EXCLAIMED_CONTENT)",
-    "t20-056": "missed crisis under SUSP PERSON (read: NO_SLEEP)",
-    "t20-062": "false alarm under MEDICAL (read: DISORIENTATION)",
-    "t20-064": "false alarm under THREATS (read: DELUSION_PERSECUTORY, AFFECT_WORDS)",
-    "t20-066": "ems need missed under ASSIST OTHER AGENCY (read: DONE_STATEMENT)",
-    "t20-067": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
-    "t20-082": "false alarm under INJURY (read: SELF_HARM)",
-    "t20-087": "ems need missed under MEDICAL (read: CRISIS_STATE_EXPLAINED, MEDICAL_CAUSE)",
-    "t20-097": "ems need missed under ASSIST EMS (read: INTOXICATION, "
-    "HALLUCINATIONS, SELF_HARM, FLAG_INTOXICATED)",
-    "t20-105": "false alarm under CIVIL (read: CRISIS_SERVICES)",
-    "t21-018": "missed crisis under LOST PROPERTY (read: AFFECT_WORDS)",
-    "t21-020": "missed crisis under FOUND PROPERTY (read: no behavioral sign)",
-    "t21-034": "false alarm under HARASSMENT (read: SEVERE_DISTRESS)",
-    "t21-046": "missed crisis under DOG BITE (read: no behavioral sign)",
-    "t21-050": "false alarm under DOG BITE (read: AGITATION, SEVERE_DISTRESS, AFFECT_WORDS)",
-    "t21-052": "false alarm under UNWANTED GUEST (read: INTOXICATION, AGGRESSION, FLAG_INTOXICATED)",
-    "t21-054": "false alarm under FOUND PROPERTY (read: OVERDOSE)",
-    "t21-057": "ems need missed under FOUND PROPERTY (read: FAREWELL)",
-    "t21-065": "missed crisis under LOST PROPERTY (read: INTOXICATION, FLAG_INTOXICATED)",
-    "t21-067": "missed crisis under DISABLED VEHICLE (read: no behavioral sign)",
-    "t21-074": "missed crisis under ROAD RAGE (read: AFFECT_WORDS)",
-    "t21-089": "missed crisis under DISABLED VEHICLE (read: PANIC_SIGNS, AFFECT_WORDS)",
-    "t21-110": "false alarm under HARASSMENT (read: CRISIS_SERVICES, AFFECT_WORDS)",
-    "t22-001": "missed crisis under SUSP CIRC (read: no behavioral sign)",
-    "t22-006": "false alarm under INFORMATION (read: OVERDOSE)",
-    "t22-013": "missed crisis under TRESPASS (read: no behavioral sign)",
-    "t22-015": "missed crisis under TRESPASS (read: no behavioral sign)",
-    "t22-016": "missed crisis under LARCENY (read: AFFECT_WORDS)",
-    "t22-025": "false alarm under INFORMATION (read: "
-    "SUBSTANCE_TREATMENT_REQUEST_HYPOTHETICAL, INTOXICATION_HYPOTHETICAL)",
-    "t22-026": "missed crisis under ADMIN (read: no behavioral sign)",
-    "t22-027": "missed crisis under ALARM (read: PANIC_SIGNS)",
-    "t22-032": "missed crisis under WELFARE CHECK (read: no behavioral sign)",
-    "t22-036": "false alarm under DISTURBANCE (read: AGITATION, THREAT_TO_HARM_OTHERS)",
-    "t22-039": "false alarm under WELFARE CHECK (read: "
-    "DISORIENTATION_EXPLAINED, OLDER_ADULT_CONFUSION, MEDICAL_CONDITION)",
-    "t22-046": "missed crisis under 911 HANGUP (read: no behavioral sign)",
-    "t22-053": "false alarm under EDP (read: INTOXICATION, FLAG_INTOXICATED)",
-    "t22-070": "ems need missed under WELFARE CHECK (read: no sign)",
-    "t22-077": "false alarm under ASSIST OTHER AGENCY (read: CRISIS_SERVICES, AGITATION_EXPLAINED)",
-    "t22-082": "ems need missed under SUSP CIRC (read: FAREWELL)",
-    "t22-086": "false alarm under SUICIDAL SUBJ (read: AT_HEIGHT_OR_TRACKS_EXPLAINED)",
-    "t22-089": "ems need missed under SICK PERSON (read: "
-    "DISORIENTATION_EXPLAINED, AGITATION_EXPLAINED, MEDICAL_CAUSE)",
-    "t22-093": "missed crisis under NOISE COMPLAINT (read: AGITATION, LIFE_STRESSOR)",
-    "t22-098": "missed crisis under TRAFFIC HAZARD (read: no behavioral sign)",
-    "t22-106": "false alarm under SUICIDAL SUBJ (read: AT_HEIGHT_OR_TRACKS_POSSIBLE_EXPLAINED)",
+    # Round 8 (t20-t22), scored at first look under the rules of f7a9367 and unsealed untuned, then (in
+    # round 9) generalized by kind: farewells in new shapes, means with a pretext or out of place, a car
+    # running in a closed garage in any wording, psychosis by content, withdrawal, panic that recurs, a
+    # veteran's startle; real sources of a sign, administrative and routine disputes at psychiatric
+    # settings, hobbies at heights, arguments and domestic assaults, medical causes, accidents, naloxone
+    # as an object, recovery that holds, "not in crisis"; ems for ingestions, hyperthermia, chest pain,
+    # falls and delirium. All 50 now pass (and d-011 and t11-109 with them: a partner's assault or a
+    # custody dispute explains the aggression and drinking of the one who assaults).
 }
 
 
@@ -249,11 +197,8 @@ def test_recall_and_precision_on_crisis_calls_over_all_cases() -> None:
 
 UNTUNED_BELOW_FLOOR: dict[str, str] = {
     # t14 and t16 (below the floor at first look in round 6) were generalized on in round 7; t17-t19
-    # (below it in round 7) in round 8. Files unsealed untuned below the floor are listed here.
-    "blind_t21-intake.csv": "first-look recall 0.873 (round 8), unsealed untuned: the protocol forbids "
-    "tuning on it in the session that scored it",
-    "blind_t22-updates.csv": "first-look recall 0.818 (round 8), unsealed untuned: the protocol forbids "
-    "tuning on it in the session that scored it",
+    # (below it in round 7) in round 8; t21 and t22 (below it in round 8) in round 9. Files unsealed
+    # untuned below the floor are listed here.
 }
 
 

@@ -169,3 +169,150 @@ def test_round8_a_threat_to_others_by_vehicle_or_fire_keeps_the_officer(nature: 
 def test_round8_an_explanation_in_new_words_sends_no_team(nature: str, narrative: str) -> None:
     result = _triage(nature, narrative, priority=3)
     assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+# Round 9 (after t20-t22): the kinds of their misses, each in words no case file has (written for this
+# test, not copied from a case).
+ROUND9_CRISES = [
+    # farewells in new shapes: a last thing "ever", a last message with an apology, left for the family
+    (
+        "WELFARE CHECK",
+        "TEACHER SAYS A PUPIL HANDED IN AN ESSAY WRITING IT IS THE LAST THING HE WILL EVER SUBMIT",
+    ),
+    ("CHECK WELFARE", "COWORKER GOT A VOICEMAIL: THIS IS THE LAST CALL YOU WILL EVER GET FROM ME"),
+    (
+        "WELFARE CHECK",
+        "MANAGER GOT A TEXT FROM AN EMPLOYEE: TONIGHT WILL BE MY LAST SHIFT, SORRY FOR EVERYTHING",
+    ),
+    ("INFORMATION", "MALE ASKING HOW HIS WIFE CAN GET HIS PENSION AFTER HE IS GONE, SAYS IT WILL BE SOON"),
+    ("FOUND PROPERTY", "RP FOUND HER SISTERS SIGNED WILL AND HER RINGS IN HIS MAILBOX WITH A NOTE"),
+    ("WELFARE CHECK", "SON FOUND HIS FATHERS LIFE INSURANCE POLICY LEFT OUT ON THE TABLE, DAD NOT ANSWERING"),
+    # means with a pretext or out of place
+    (
+        "WELFARE CHECK",
+        "WIFE SAYS HE TOOK THE SHOTGUN TO GO DUCK HUNTING BUT IT IS NOT DUCK SEASON, WONT ANSWER",
+    ),
+    (
+        "CHECK WELFARE",
+        "MOM SAYS SON TOOK GRANDPAS RIFLE, SAID HE WAS GOING HUNTING, HE HAS NEVER HUNTED IN HIS LIFE",
+    ),
+    ("TRESPASS", "GIRL IN THE CHURCH BASEMENT WITH AN EXTENSION CORD SAID SHE NEEDED SOMEWHERE QUIET"),
+    ("SUSP PERSON", "MAN CARRYING A NOOSE INTO THE WOODS ASKED HIKERS WHERE NOBODY WOULD FIND HIM"),
+    ("HANG UP", "OPEN LINE, FEMALE CRYING, SAYS SHE IS SITTING IN THE TUB WITH A KNIFE"),
+    ("SHOPLIFTING", "MALE TRIED TO STEAL EIGHT BOTTLES OF TYLENOL, TOLD THE CLERK HE NEEDS THEM TONIGHT"),
+    ("PARKING", "MAN PARKED AT THE TOP OF THE RAMP SAYS HE DROVE DOWN FROM OHIO TO JUMP"),
+    ("PED IN ROADWAY", "FEMALE KEEPS WALKING INTO ONCOMING TRAFFIC DELIBERATELY ON ROUTE 1"),
+    ("TRAFFIC HAZARD", "MALE ON THE ON RAMP SAYS HE IS WAITING FOR A TRUCK TO HIT HIM"),
+    # a car running in a closed garage, any wording
+    (
+        "SUSP CIRC",
+        "NEIGHBOR SAYS A VAN HAS BEEN RUNNING IN THE SHUT GARAGE ALL MORNING, SIGN ON DOOR SAYS DO NOT ENTER",
+    ),
+    # psychosis by content: the world ending and a chosen messenger, objects and people not there, the dead
+    (
+        "SUSPICIOUS PERSON",
+        "MAN AT THE BUS STOP SAYS THE EARTH WILL EXPLODE TOMORROW AND GOD CHOSE HIM TO SAVE EVERYONE",
+    ),
+    (
+        "DISTURBANCE",
+        "WOMAN PREACHING IN THE LOBBY THAT THE WORLD ENDS ON FRIDAY AND SHE WAS APPOINTED TO WARN US",
+    ),
+    (
+        "SHOPLIFTING",
+        "MALE IN AISLE 3 ARGUING WITH THE CEREAL BOXES AND TELLING SOMEBODY WHO ISNT THERE TO BACK OFF",
+    ),
+    ("LOITERING", "WOMAN AT THE GAS STATION SCREAMING AT THE ICE MACHINE FOR AN HOUR"),
+    ("NOISE", "ELDERLY MAN SHOUTING AT HIS DECEASED WIFE TO GET OUT OF THE KITCHEN"),
+    (
+        "WELFARE CHECK",
+        "DAUGHTER SAYS MOM KEEPS TALKING TO HER DEAD SISTER AS IF SHE IS SITTING ACROSS THE TABLE",
+    ),
+    # withdrawal from opioids, methadone or alcohol
+    (
+        "LOST PROPERTY",
+        "LOST HIS SUBOXONE SCRIPT, NOW SWEATING AND CRAMPING, SAYS HE WILL USE IF HE CANT GET MORE",
+    ),
+    ("SICK PERSON", "MALE QUIT DRINKING THREE DAYS AGO, NOW SHAKING AND SEEING BUGS ON THE WALL"),
+    ("ASSIST", "METHADONE CLINIC WOULD NOT DOSE HER THIS MORNING, SHE IS VOMITING AND BEGGING FOR HELP"),
+    # giving up after a loss, out of reasons at a rail
+    ("LOST PROPERTY", "HIS CAT DIED AND NOW HIS DOG IS GONE, SAYS HE MIGHT AS WELL JOIN THEM"),
+    ("ANIMAL", "OWNER SAYS WITHOUT HER HORSE SHE MIGHT AS WELL BE DEAD"),
+    (
+        "DISABLED VEHICLE",
+        "DRIVER ON THE BRIDGE SHOULDER TOLD THE TOW DRIVER HE HAS NO REASONS LEFT, WONT STEP AWAY FROM "
+        "THE RAILING",
+    ),
+    # panic that recurs, under unrelated codes
+    (
+        "ALARM",
+        "RESIDENT HIT HER MEDICAL ALARM HYPERVENTILATING, SAYS THIS HAPPENS WHENEVER SHE IS ALONE AT NIGHT",
+    ),
+    ("TRAFFIC", "DRIVER PULLED OVER HYPERVENTILATING, SECOND PANIC ATTACK TODAY, SAYS SHE CANT COPE"),
+    # a veteran's startle after a loud noise
+    ("FIREWORKS", "VETERAN NEIGHBOR DOVE FOR COVER WHEN THE FIREWORKS STARTED, NOW HIDING IN HIS CAR"),
+    ("NOISE", "MARINE VETERAN SAYS THE THUNDER MAKES HIM FEEL LIKE HE IS BACK IN FALLUJAH"),
+]
+ROUND9_NOT_CRISES = [
+    # a sign with a real, stated source
+    ("CHECK AREA", "RP HEARS VOICES IN THE ABANDONED WAREHOUSE, PROBABLY TEENS PARTYING"),
+    ("SUSPICIOUS", "HEARD VOICES UPSTAIRS IN THE EMPTY UNIT, THINKS TRESPASSERS GOT IN"),
+    ("SUSP VEH", "RP SAYS HER EX HUSBAND HAS BEEN TAILING HER SINCE WORK, SHE RECOGNIZES HIS RED TRUCK"),
+    ("HARASSMENT", "SAYS SHE IS BEING WATCHED, HER EX PARKED OUTSIDE AGAIN, SHE HAS A PROTECTIVE ORDER"),
+    # administrative calls by clinicians; an ordinary dispute at a psychiatric setting; insults
+    ("MENTAL", "THERAPIST CALLING FOR HER CLIENT WHO WANTS TO REPORT A STOLEN BIKE, CLIENT IS DOING FINE"),
+    ("ASSIST", "PSYCHIATRIC HOSPITAL SECURITY SAYS A VISITOR IS ANGRY ABOUT A TOWING CHARGE, NO THREATS"),
+    (
+        "HARASSMENT",
+        "NEIGHBOR KEEPS CALLING HER A PSYCHO AND SAYING SHE BELONGS IN A MENTAL HOSPITAL, WANTS IT "
+        "DOCUMENTED",
+    ),
+    # heights explained by a hobby
+    ("SUICIDAL SUBJ", "MAN LEANING OVER THE BRIDGE RAILING, UNIT FOUND HE IS CRABBING WITH HIS KIDS"),
+    ("CHECK AREA", "PERSON ON THE LEDGE OF THE OVERLOOK HAS A TRIPOD, TAKING PHOTOS OF THE CANYON"),
+    # a couple screaming in an argument; a partner's assault; a custody dispute
+    ("DISTURBANCE", "HUSBAND AND WIFE YELLING AT EACH OTHER IN THE DRIVEWAY, VERBAL ONLY"),
+    ("DOMESTIC", "GIRLFRIEND SLAPPED HIM AND THREW HIS PHONE, SHE HAS BEEN DRINKING, NO WEAPONS"),
+    # medical causes
+    (
+        "SICK PERSON",
+        "WHOLE FAMILY DIZZY AND VOMITING SINCE THEY BROUGHT THE GENERATOR INTO THE GARAGE, DAD CONFUSED",
+    ),
+    ("WELFARE CHECK", "MAN IS DIABETIC AND MISSED DINNER, NOW CONFUSED AND SWEATY AT THE BUS STOP"),
+    # accidents, a drunk at the wrong door
+    ("INJURY", "LINE COOK CUT HIS HAND WITH A KNIFE WHILE CHOPPING ONIONS, BLEEDING A LOT"),
+    ("EDP", "INTOXICATED FEMALE TRYING TO GET INTO THE WRONG HOUSE, FRIENDLY, HER FRIEND IS COMING FOR HER"),
+    # naloxone questions and found kits, a hypothetical detox question, "not in crisis"
+    ("INFORMATION", "CALLER WANTS TO KNOW WHERE TO GET NARCAN FOR HER SHOP, NO ONE IN DANGER"),
+    ("FOUND PROPERTY", "FOUND A NALOXONE KIT AND SOME NEEDLES IN THE PARK RESTROOM"),
+    (
+        "INFORMATION",
+        "MOM ASKING WHETHER HER SON COULD GO TO DETOX IF HE EVER RELAPSED, CLEAN 2 YEARS AND DOING WELL",
+    ),
+    ("HARASSMENT", "RP HAS DEPRESSION, SAYS SHE IS NOT IN CRISIS, JUST WANTS THE CALLS TO STOP"),
+]
+ROUND9_EMS_NEEDS = [
+    "SHE TOOK HER WHOLE PRESCRIPTION OF ZOLOFT AN HOUR AGO",
+    "HER MED ORGANIZER IS EMPTY AND SHE IS DROWSY",
+    "HIGH ON METH, BODY TEMP 106",
+    "HIS CHEST FEELS TIGHT AND HE IS SWEATING",
+    "FOUND ON THE KITCHEN FLOOR, FELL LAST NIGHT AND CANNOT GET UP",
+    "NURSING HOME RESIDENT WITH A UTI IS NOW DELIRIOUS",
+    "TRUCK IDLING INSIDE HIS LOCKED GARAGE, LETTER TO HIS KIDS ON THE DOOR",
+]
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND9_CRISES)
+def test_round9_a_new_wording_of_a_t20_t22_kind_sends_a_team(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative)
+    assert result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND9_NOT_CRISES)
+def test_round9_a_real_source_or_an_ordinary_cause_sends_no_team(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative, priority=3)
+    assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+@pytest.mark.parametrize("narrative", ROUND9_EMS_NEEDS)
+def test_round9_ingestions_hyperthermia_chest_pain_falls_delirium_and_co_need_ems(narrative: str) -> None:
+    assert "ems" in _triage("MEDICAL", narrative).needs

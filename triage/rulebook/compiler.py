@@ -207,6 +207,7 @@ def _context(context: ContextTable) -> ContextLexicon:
         conditional=frozenset(" ".join(w.upper().split()) for w in context.conditional),
         clause_heads=frozenset(" ".join(w.upper().split()) for w in context.clause_heads),
         fillers=frozenset(" ".join(w.upper().split()) for w in context.fillers),
+        phrase_negators=frozenset(" ".join(w.upper().split()) for w in context.phrase_negators),
         remote_window=context.remote_window,
     )
 

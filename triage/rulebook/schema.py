@@ -106,6 +106,7 @@ class ContextTable(_Strict):
     conditional: list[str] = Field(default_factory=list)
     clause_heads: list[str] = Field(default_factory=list)
     fillers: list[str] = Field(default_factory=list)
+    phrase_negators: list[str] = Field(default_factory=list)
     remote_window: Annotated[int, Field(ge=1, le=12)] = 3
 
 
