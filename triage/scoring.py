@@ -117,11 +117,14 @@ class SecondReader:
     """The statistical reader beside the rules, and how far it may move a call (the rule file's
     `[text_model]`): it lifts a call the rules left below the co-response band when its probability
     is at least `lift`, and lowers one the rules put in that band, not higher, when it is under
-    `doubt`. Either move is one reason with its evidence; safety gates and needs never move."""
+    `doubt`, on narratives of at least `min_words` words. Either move is one reason with its
+    evidence; safety gates and needs never move."""
 
     model: TextModel
     lift: float
     doubt: float
+    min_words: int = 12
+    """Narratives shorter than this (in words) are the rules' alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +266,9 @@ the rounded score is on the side it was moved to."""
 def _second_opinion(rules: TriageRules, facts: CallFacts, total: float, reasons: list[Reason]) -> float:
     """The statistical reader's shift of the total: zero unless it is confident the rules' side of
     the co-response line is wrong, then exactly what moves the call across it (one reason). A call
-    with no narrative is its nature code's alone."""
+    with no narrative, or a short one, is the rules' alone."""
     second = rules.second_reader
-    if second is None or not facts.narrative.strip():
+    if second is None or len(facts.narrative.split()) < second.min_words:
         return 0.0
     scoring = rules.scoring
     band = band_for(round(_logistic(total), 4), rules.thresholds)

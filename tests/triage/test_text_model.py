@@ -41,14 +41,14 @@ def _with(reader: SecondReader | None) -> RuleTriager:
 
 
 assert TABLE is not None
-SHIPPED = _with(SecondReader(MODEL, TABLE.lift, TABLE.doubt))
+SHIPPED = _with(SecondReader(MODEL, TABLE.lift, TABLE.doubt, TABLE.min_words))
 TOY = TextModel(intercept=-3.0, terms={"zzcrisis": (20.0, 1.0), "zzcalm": (-20.0, 1.0)})
 
 
 def test_the_packaged_rules_name_the_shipped_model_and_the_replayed_thresholds() -> None:
     assert TABLE is not None
     assert TABLE.file == MODEL_PATH.name
-    assert (TABLE.lift, TABLE.doubt) == (0.70, 0.10)
+    assert (TABLE.lift, TABLE.doubt, TABLE.min_words) == (0.70, 0.10, 12)
     assert default_triager().default.second_reader is not None
 
 
@@ -139,7 +139,7 @@ def test_a_confident_reader_lifts_a_call_the_rules_left_out_with_one_reason() ->
     facts = _facts("TRAFFIC HAZARD", "zzcrisis on the shoulder", priority=4)
     before = RULES_ONLY.triage(facts)
     assert not before.response.wants_co_responder
-    after = _with(SecondReader(TOY, lift=0.7, doubt=0.1)).triage(facts)
+    after = _with(SecondReader(TOY, lift=0.7, doubt=0.1, min_words=1)).triage(facts)
     assert after.response.wants_co_responder
     assert after.band is Band.MEDIUM
     lift = [r for r in after.reasons if r.code == "TEXT_MODEL_LIFT"]
@@ -154,7 +154,7 @@ def test_a_reader_sure_of_the_contrary_lowers_a_medium_call_out_of_the_band() ->
     facts = _facts("MENTAL HEALTH", "zzcalm")
     before = RULES_ONLY.triage(facts)
     assert before.band is Band.MEDIUM, "precondition: the rules put this call in the medium band"
-    after = _with(SecondReader(TOY, lift=0.7, doubt=0.1)).triage(facts)
+    after = _with(SecondReader(TOY, lift=0.7, doubt=0.1, min_words=1)).triage(facts)
     assert after.band is Band.LOW
     assert not after.response.wants_co_responder
     doubt = [r for r in after.reasons if r.code == "TEXT_MODEL_DOUBT"]
@@ -176,14 +176,42 @@ def test_the_reader_leaves_the_call_alone_when_it_may_not_or_need_not_move_it(
     lift: float, doubt: float, nature_code: str, narrative: str
 ) -> None:
     facts = _facts(nature_code, narrative)
-    assert _with(SecondReader(TOY, lift=lift, doubt=doubt)).triage(facts) == RULES_ONLY.triage(facts)
+    assert _with(SecondReader(TOY, lift=lift, doubt=doubt, min_words=1)).triage(facts) == RULES_ONLY.triage(
+        facts
+    )
+
+
+@pytest.mark.parametrize(
+    ("nature_code", "narrative"),
+    [("TRAFFIC HAZARD", "zzcrisis on the shoulder"), ("MENTAL HEALTH", "zzcalm zzcalm")],
+)
+def test_a_remark_shorter_than_min_words_is_the_rules_alone(nature_code: str, narrative: str) -> None:
+    facts = _facts(nature_code, narrative)
+    reader = _with(SecondReader(TOY, lift=0.7, doubt=0.1, min_words=5))
+    assert reader.triage(facts) == RULES_ONLY.triage(facts)
+
+
+@pytest.mark.parametrize(
+    ("nature_code", "narrative"),
+    [
+        ("DISTURBANCE", "MALE YELLING"),
+        ("DISTURBANCE", "FEMALE SCREAMING"),
+        ("DISTURBANCE", "INTOX MALE YELLING AT CUSTOMERS"),
+        ("SUSPICIOUS PERSON", "SUBJ LOITERING NEAR ATM"),
+    ],
+)
+def test_the_shipped_reader_leaves_short_routine_remarks_to_the_rules(
+    nature_code: str, narrative: str
+) -> None:
+    facts = _facts(nature_code, narrative)
+    assert SHIPPED.triage(facts) == RULES_ONLY.triage(facts)
 
 
 def test_a_high_band_call_is_never_lowered() -> None:
     facts = _facts("SUICIDAL SUBJ", "SAYS HE WANTS TO KILL HIMSELF zzcalm zzcalm zzcalm")
     before = RULES_ONLY.triage(facts)
     assert before.band is Band.HIGH
-    assert _with(SecondReader(TOY, lift=0.7, doubt=0.1)).triage(facts) == before
+    assert _with(SecondReader(TOY, lift=0.7, doubt=0.1, min_words=1)).triage(facts) == before
 
 
 _FRAGMENTS = [

@@ -125,7 +125,7 @@ def compile_rules(
         scoring=policy,
         thresholds=thresholds or BandThresholds(high=bands.high, medium=bands.medium, low=bands.low),
         second_reader=(
-            SecondReader(text_model, base.text_model.lift, base.text_model.doubt)
+            SecondReader(text_model, base.text_model.lift, base.text_model.doubt, base.text_model.min_words)
             if text_model is not None and base.text_model is not None
             else None
         ),

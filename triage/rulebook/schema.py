@@ -52,6 +52,9 @@ class TextModelTable(_Strict):
     doubt: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
     """Under this probability the reader lowers a call the rules put in the co-response band, but not
     in the high band, out of it (0: never)."""
+    min_words: Annotated[int, Field(ge=1)] = 12
+    """The reader speaks only on narratives of at least this many words: on a short remark ("MALE
+    YELLING") a bag of words has too little to go on, and the remark is the rules' alone."""
 
 
 class _Modality(_Strict):
