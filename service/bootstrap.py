@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import tomllib
 from pathlib import Path
 
 from routing.epoch import Policy
@@ -58,13 +59,27 @@ _RuleSources = tuple[tuple[str, Path, str], ...]
 def _rule_sources(settings: Settings) -> _RuleSources:
     base = settings.triage_rules or packaged_rules_path()
     files = [("", base), *sorted(settings.triage_agency_rules.items())]
+    model = _text_model_path(base)
+    if model is not None:
+        # the model the base file names is part of the rules: a retrained model is new rules
+        files.append(("[text_model]", model))
     return tuple((agency, path, hashlib.sha256(path.read_bytes()).hexdigest()) for agency, path in files)
+
+
+def _text_model_path(base: Path) -> Path | None:
+    try:
+        table = tomllib.loads(base.read_text(encoding="utf-8")).get("text_model")
+    except tomllib.TOMLDecodeError:
+        return None  # the loader names the bad line
+    name = table.get("file") if isinstance(table, dict) else None
+    return base.parent / name if isinstance(name, str) else None
 
 
 @functools.lru_cache(maxsize=8)
 def _compiled_triager(sources: _RuleSources, bands: BandThresholds | None) -> RuleTriager:
-    (_, base, _), *agencies = sources
-    return load_triager(base, {agency: path for agency, path, _ in agencies}, bands)
+    (_, base, _), *others = sources
+    agencies = {agency: path for agency, path, _ in others if agency != "[text_model]"}
+    return load_triager(base, agencies, bands)
 
 
 def policy_from(settings: Settings) -> Policy:

@@ -1,6 +1,6 @@
-"""The `corespond` command line: `serve`, `broker`, `schema`, `triage-eval`, `whatif`. Parses arguments,
-builds `Settings`, delegates. (The benchmark suite is not part of the service: `python -m benchmarks`,
-or `make bench`.)
+"""The `corespond` command line: `serve`, `broker`, `schema`, `triage-eval`, `train-text-model`,
+`whatif`. Parses arguments, builds `Settings`, delegates. (The benchmark suite is not part of the
+service: `python -m benchmarks`, or `make bench`.)
 """
 
 from __future__ import annotations
@@ -129,6 +129,29 @@ def _triage_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_text_model(args: argparse.Namespace) -> int:
+    from service.text_model_training import train_files  # noqa: PLC0415 - needs scikit-learn (dev extra)
+    from service.triage_eval import TriageEvalError  # noqa: PLC0415
+
+    try:
+        document = train_files([Path(f) for f in args.files], Path(args.out), args.c)
+    except ImportError as error:
+        print(  # noqa: T201
+            f"corespond train-text-model: needs scikit-learn (pip install -e '.[dev]'): {error}",
+            file=sys.stderr,
+        )
+        return 2
+    except (TriageEvalError, OSError, ValueError) as error:
+        print(f"corespond train-text-model: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    trained = document["trained_on"]
+    print(  # noqa: T201 - the command's output
+        f"wrote {args.out}: {len(document['terms'])} terms from {trained['cases']} calls"
+        f" ({trained['crises']} crises) in {len(trained['files'])} files"
+    )
+    return 0
+
+
 def _whatif(args: argparse.Namespace) -> int:
     from service.whatif_command import run  # noqa: PLC0415 - only this command needs it
 
@@ -194,6 +217,20 @@ def build_parser() -> argparse.ArgumentParser:
         "text and reasons; never on a sealed blind file",
     )
     evaluation.set_defaults(func=_triage_eval)
+
+    training = commands.add_parser(
+        "train-text-model",
+        help="train the statistical reader on labelled call files (development cases only)",
+        description="Fits the statistical reader (logistic regression over word n-grams, scikit-learn) "
+        "on labelled CSV files in triage-eval's format and writes the JSON the rules file names. Never "
+        "train on a blind file before its first-look score is logged.",
+    )
+    training.add_argument("files", nargs="+", metavar="FILE.csv", help="labelled call files")
+    training.add_argument("--out", required=True, metavar="MODEL.json", help="where to write the model")
+    training.add_argument(
+        "--c", type=float, default=10.0, help="inverse regularization strength (default 10)"
+    )
+    training.set_defaults(func=_train_text_model)
 
     whatif = commands.add_parser(
         "whatif",

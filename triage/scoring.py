@@ -43,8 +43,9 @@ from schemas.decisions import Band, Response
 from triage.facts import BandThresholds, CallFacts, Reason, TriageResult, band_for
 from triage.narrative import Finding, Modality, NarrativeReader
 from triage.nature_codes import NatureTable, logit, normalize_nature_code
+from triage.text_model import TextModel, call_text
 
-__all__ = ["FlagRule", "RuleTriager", "ScoringPolicy", "TriageRules", "triage_call"]
+__all__ = ["FlagRule", "RuleTriager", "ScoringPolicy", "SecondReader", "TriageRules", "triage_call"]
 
 _BAND_RANK: Mapping[Band, int] = {Band.NONE: 0, Band.LOW: 1, Band.MEDIUM: 2, Band.HIGH: 3}
 _SUFFIX: Mapping[Modality, str] = {
@@ -112,6 +113,21 @@ class ScoringPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class SecondReader:
+    """The statistical reader beside the rules, and how far it may move a call (the rule file's
+    `[text_model]`): it lifts a call the rules left below the co-response band when its probability
+    is at least `lift`, and lowers one the rules put in that band, not higher, when it is under
+    `doubt`, on narratives of at least `min_words` words. Either move is one reason with its
+    evidence; safety gates and needs never move."""
+
+    model: TextModel
+    lift: float
+    doubt: float
+    min_words: int = 12
+    """Narratives shorter than this (in words) are the rules' alone."""
+
+
+@dataclass(frozen=True, slots=True)
 class TriageRules:
     """Everything one agency's triage depends on, compiled and immutable."""
 
@@ -120,6 +136,7 @@ class TriageRules:
     reader: NarrativeReader
     scoring: ScoringPolicy
     thresholds: BandThresholds
+    second_reader: SecondReader | None = None
 
     @property
     def nature_floor(self) -> float:
@@ -225,6 +242,7 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
     if not any(e.weight > 0 for e in scored):
         reasons.append(Reason(code="NO_BH_SIGNAL", weight=0.0, evidence=nature.normalized or "(empty)"))
 
+    total += _second_opinion(rules, facts, total, reasons)
     safety = _safety(hazards)
     if _MEDICAL in safety:
         needs.add("ems")
@@ -238,6 +256,46 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
         safety=tuple(sorted(safety)),
         needs=frozenset(needs),
     )
+
+
+_LINE_MARGIN = 0.01
+"""How far past the co-response line (in log-odds) a call the statistical reader moves lands, so that
+the rounded score is on the side it was moved to."""
+
+
+def _second_opinion(rules: TriageRules, facts: CallFacts, total: float, reasons: list[Reason]) -> float:
+    """The statistical reader's shift of the total: zero unless it is confident the rules' side of
+    the co-response line is wrong, then exactly what moves the call across it (one reason). A call
+    with no narrative, or a short one, is the rules' alone."""
+    second = rules.second_reader
+    if second is None or len(facts.narrative.split()) < second.min_words:
+        return 0.0
+    scoring = rules.scoring
+    band = band_for(round(_logistic(total), 4), rules.thresholds)
+    line = logit(getattr(rules.thresholds, scoring.co_response_band.value))
+    if _BAND_RANK[band] < _BAND_RANK[scoring.co_response_band]:
+        if second.lift >= 1.0:
+            return 0.0
+        text = call_text(facts.nature_code, facts.narrative)
+        if second.model.probability(text) < second.lift:
+            return 0.0
+        reading = second.model.read(text)
+        shift = line + _LINE_MARGIN - total
+        terms = reading.for_crisis
+        code = "TEXT_MODEL_LIFT"
+    elif band is not Band.HIGH and second.doubt > 0.0:
+        text = call_text(facts.nature_code, facts.narrative)
+        if second.model.probability(text) >= second.doubt:
+            return 0.0
+        reading = second.model.read(text)
+        shift = line - _LINE_MARGIN - total
+        terms = reading.against_crisis
+        code = "TEXT_MODEL_DOUBT"
+    else:
+        return 0.0
+    evidence = f"p={reading.probability:.2f}: " + ", ".join(f'"{term}"' for term in terms)
+    reasons.append(Reason(code=code, weight=round(shift, 3), evidence=evidence))
+    return shift
 
 
 def _intake_shifts(facts: CallFacts, scoring: ScoringPolicy, reasons: list[Reason]) -> float:

@@ -17,7 +17,8 @@ from triage.narrative import ContextLexicon, Modality, NarrativeReader, PhraseRu
 from triage.nature_codes import NatureCategory, NatureTable, normalize_nature_code
 from triage.rulebook.lexicon import Lexicon, LexiconError
 from triage.rulebook.schema import ContextTable, NatureEntry, RuleFile, Signal
-from triage.scoring import FlagRule, ScoringPolicy, TriageRules
+from triage.scoring import FlagRule, ScoringPolicy, SecondReader, TriageRules
+from triage.text_model import TextModel
 
 __all__ = ["compile_rules"]
 
@@ -28,11 +29,13 @@ def compile_rules(
     *,
     thresholds: BandThresholds | None = None,
     compiled: dict[int, PhraseRule] | None = None,
+    text_model: TextModel | None = None,
 ) -> TriageRules:
     """The triage rules of one agency: the default set with the agency's file applied on top.
 
     `compiled` carries phrase rules already compiled (and checked against their examples) from one
-    call to the next, so that every agency shares the default set's compiled patterns.
+    call to the next, so that every agency shares the default set's compiled patterns. `text_model`
+    is the model the default set's `[text_model]` names, read by the loader (none: no second reader).
     """
     assert base.bands is not None
     assert base.response is not None
@@ -121,6 +124,11 @@ def compile_rules(
         reader=reader,
         scoring=policy,
         thresholds=thresholds or BandThresholds(high=bands.high, medium=bands.medium, low=bands.low),
+        second_reader=(
+            SecondReader(text_model, base.text_model.lift, base.text_model.doubt, base.text_model.min_words)
+            if text_model is not None and base.text_model is not None
+            else None
+        ),
     )
 
 

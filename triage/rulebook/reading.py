@@ -66,8 +66,15 @@ def _check_semantics(rules: RuleFile) -> None:
         for key in ("bands", "response", "scoring", "context", "nature_default"):
             if getattr(rules, key) is None:
                 raise fail((key,), "the default rule set must define this table")
-    elif rules.bands is not None or rules.response is not None or rules.context is not None:
-        raise fail(("agency",), "an agency file may not change [bands], [response] or [context]")
+    elif (
+        rules.bands is not None
+        or rules.response is not None
+        or rules.context is not None
+        or rules.text_model is not None
+    ):
+        raise fail(
+            ("agency",), "an agency file may not change [bands], [response], [context] or [text_model]"
+        )
 
 
 def _check_signals(rules: RuleFile) -> None:

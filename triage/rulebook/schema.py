@@ -15,7 +15,7 @@ from triage.errors import RulebookError
 from triage.facts import ARMED_SAFETY
 from triage.rulebook.source_lines import describe_location, line_of
 
-__all__ = ["ContextTable", "NatureEntry", "RuleFile", "Signal"]
+__all__ = ["ContextTable", "NatureEntry", "RuleFile", "Signal", "TextModelTable"]
 
 
 class _Strict(BaseModel):
@@ -39,6 +39,22 @@ class _Response(_Strict):
     armed: list[SafetyCode] = Field(default_factory=lambda: sorted(ARMED_SAFETY))
     escort: list[SafetyCode] = Field(default_factory=list)
     police: list[SafetyCode] = Field(default_factory=list)
+
+
+class TextModelTable(_Strict):
+    """The statistical reader (default set only): its model file and when it may move a call."""
+
+    file: str
+    """The model JSON (`corespond train-text-model`), relative to the rule file."""
+    lift: Annotated[float, Field(gt=0.0, le=1.0)] = 0.7
+    """From this probability the reader lifts a call the rules left below the co-response band into
+    it (1.0: never)."""
+    doubt: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
+    """Under this probability the reader lowers a call the rules put in the co-response band, but not
+    in the high band, out of it (0: never)."""
+    min_words: Annotated[int, Field(ge=1)] = 12
+    """The reader speaks only on narratives of at least this many words: on a short remark ("MALE
+    YELLING") a bag of words has too little to go on, and the remark is the rules' alone."""
 
 
 class _Modality(_Strict):
@@ -170,6 +186,8 @@ class RuleFile(_Strict):
     response: _Response | None = None
     scoring: _Scoring | None = None
     flags: dict[str, _Flag] = Field(default_factory=dict)
+    text_model: TextModelTable | None = None
+    """Default set: the statistical reader beside the rules (none when absent)."""
     context: ContextTable | None = None
     aliases: dict[str, str] = Field(default_factory=dict)
     nature: list[NatureEntry] = Field(default_factory=list)
