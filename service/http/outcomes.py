@@ -10,6 +10,7 @@ returned. Figures are selected and computed off the event loop (`routing.outcome
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,7 @@ router = APIRouter(tags=["outcomes"])
 MAX_PAGE = 5000
 DEFAULT_PAGE = 500
 _TIME = TypeAdapter(AwareDatetime)
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _INVALID: dict[int | str, dict[str, Any]] = {**AUTH_ERRORS, 422: {"model": ErrorBody}}
 _CSV = "text/csv"
 
@@ -66,15 +68,21 @@ def _region() -> Any:
 def _time(name: str, text: str | None) -> datetime | None:
     if text is None:
         return None
-    try:
-        return _TIME.validate_python(text)
-    except ValidationError:
+    # pydantic would also take a number as Unix seconds: the API promises RFC 3339 only
+    moment: datetime | None = None
+    if _RFC3339_START.match(text):
+        try:
+            moment = _TIME.validate_python(text)
+        except ValidationError:
+            moment = None
+    if moment is None:
         hint = " (a '+' in a URL reads as a space: write it as %2B, or use Z)" if " " in text else ""
         raise ApiError(
             422,
             "invalid_time",
             f"{name}={text!r} is not an RFC 3339 time with a zone, e.g. 2026-12-01T00:00:00Z{hint}",
-        ) from None
+        )
+    return moment
 
 
 def _period(start_text: str | None, end_text: str | None) -> tuple[datetime | None, datetime | None]:
