@@ -281,7 +281,7 @@ def _second_opinion(rules: TriageRules, facts: CallFacts, total: float, reasons:
             return 0.0
         reading = second.model.read(text)
         shift = line + _LINE_MARGIN - total
-        terms = reading.for_crisis
+        terms, passage = reading.for_crisis, reading.passage_for
         code = "TEXT_MODEL_LIFT"
     elif band is not Band.HIGH and second.doubt > 0.0:
         text = call_text(facts.nature_code, facts.narrative)
@@ -289,11 +289,11 @@ def _second_opinion(rules: TriageRules, facts: CallFacts, total: float, reasons:
             return 0.0
         reading = second.model.read(text)
         shift = line - _LINE_MARGIN - total
-        terms = reading.against_crisis
+        terms, passage = reading.against_crisis, reading.passage_against
         code = "TEXT_MODEL_DOUBT"
     else:
         return 0.0
-    evidence = f"p={reading.probability:.2f}: " + ", ".join(f'"{term}"' for term in terms)
+    evidence = f"p={reading.probability:.2f}: {passage} (" + ", ".join(terms) + ")"
     reasons.append(Reason(code=code, weight=round(shift, 3), evidence=evidence))
     return shift
 

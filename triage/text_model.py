@@ -33,6 +33,10 @@ __all__ = ["FORMAT", "TOKEN_PATTERN", "TextModel", "TextModelError", "TextReadin
 FORMAT: Final = "corespond-text-model/1"
 TOKEN_PATTERN: Final = r"[a-z0-9']+"  # noqa: S105 - a regular expression, not a secret
 _TOKENS: Final = re.compile(TOKEN_PATTERN)
+_CLAUSE_BREAK: Final = re.compile(
+    r"[.;!?\n]+\s|\s\|\|\s|,\s(?=(?:and|but|then|now|said|says|stating|states)\b)", re.I
+)
+_PASSAGE_CHARS: Final = 160
 
 
 def call_text(nature_code: str, narrative: str) -> str:
@@ -59,6 +63,10 @@ class TextReading(NamedTuple):
     logit: float
     for_crisis: tuple[str, ...]
     against_crisis: tuple[str, ...]
+    passage_for: str = ""
+    """The sentence or clause of the text whose terms weighed most for a crisis (as written)."""
+    passage_against: str = ""
+    """The one whose terms weighed most against."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +156,34 @@ class TextModel:
         contributions = {term: self.terms[term][0] * value / norm for term, value in values.items()}
         logit = self.intercept + sum(contributions.values())
         ranked = sorted(contributions.items(), key=lambda item: (-abs(item[1]), item[0]))
+        passages = self._passages(text, contributions)
+        strongest, weakest = max(passages), min(passages)
         return TextReading(
             probability=_logistic(logit),
             logit=logit,
             for_crisis=tuple(t for t, c in ranked if c > 0)[: self.evidence_terms],
             against_crisis=tuple(t for t, c in ranked if c < 0)[: self.evidence_terms],
+            passage_for=strongest[1] if strongest[0] > 0 else "",
+            passage_against=weakest[1] if weakest[0] < 0 else "",
         )
+
+    def _passages(self, text: str, contributions: Mapping[str, float]) -> list[tuple[float, str]]:
+        """Each clause of the text (as written) with the summed weight of the terms inside it: a term
+        found n times gives each occurrence 1/n of its contribution."""
+        clauses = [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()] or [text]
+        occurrences: dict[str, int] = {}
+        per_clause: list[list[str]] = []
+        for clause in clauses:
+            tokens = _TOKENS.findall(clause.lower())
+            found = [t for t in tokens if t in contributions]
+            found += [f"{a} {b}" for a, b in itertools.pairwise(tokens) if f"{a} {b}" in contributions]
+            for term in found:
+                occurrences[term] = occurrences.get(term, 0) + 1
+            per_clause.append(found)
+        return [
+            (sum(contributions[t] / occurrences[t] for t in found), clause[:_PASSAGE_CHARS])
+            for clause, found in zip(clauses, per_clause, strict=True)
+        ]
 
     def _values(self, text: str) -> dict[str, float]:
         """Each known term of the text with its sublinear TF-IDF value (before normalization)."""

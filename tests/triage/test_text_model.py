@@ -110,6 +110,13 @@ def test_repeated_terms_count_sublinearly_on_both_paths() -> None:
         assert MODEL.probability(doubled) == pytest.approx(MODEL.read(doubled).probability, abs=1e-12)
 
 
+def test_the_passages_are_the_clauses_whose_terms_weighed_most_each_way() -> None:
+    reading = TOY.read("RP STS ALL QUIET NOW. THEN HE SAID ZZCRISIS AGAIN || NEIGHBOR SAYS ZZCALM")
+    assert reading.passage_for == "THEN HE SAID ZZCRISIS AGAIN"
+    assert reading.passage_against == "NEIGHBOR SAYS ZZCALM"
+    assert TOY.read("zzcrisis only").passage_against == ""
+
+
 def test_a_text_with_no_known_term_reads_as_the_intercept() -> None:
     reading = TOY.read("nothing known here")
     assert reading.probability == pytest.approx(1 / (1 + math.exp(3.0)))
@@ -144,8 +151,7 @@ def test_a_confident_reader_lifts_a_call_the_rules_left_out_with_one_reason() ->
     assert after.band is Band.MEDIUM
     lift = [r for r in after.reasons if r.code == "TEXT_MODEL_LIFT"]
     assert len(lift) == 1
-    assert lift[0].evidence.startswith("p=1.00: ")
-    assert '"zzcrisis"' in lift[0].evidence
+    assert lift[0].evidence == "p=1.00: zzcrisis on the shoulder (zzcrisis)"
     assert _score_from_reasons(after) == pytest.approx(after.score, abs=2e-3)
     assert (after.safety, after.needs) == (before.safety, before.needs)
 
@@ -159,7 +165,7 @@ def test_a_reader_sure_of_the_contrary_lowers_a_medium_call_out_of_the_band() ->
     assert not after.response.wants_co_responder
     doubt = [r for r in after.reasons if r.code == "TEXT_MODEL_DOUBT"]
     assert len(doubt) == 1
-    assert '"zzcalm"' in doubt[0].evidence
+    assert doubt[0].evidence == "p=0.00: zzcalm (zzcalm)"
     assert _score_from_reasons(after) == pytest.approx(after.score, abs=2e-3)
 
 
