@@ -117,8 +117,9 @@ class SecondReader:
     """The statistical reader beside the rules, and how far it may move a call (the rule file's
     `[text_model]`): it lifts a call the rules left below the co-response band when its probability
     is at least `lift`, and lowers one the rules put in that band, not higher, when it is under
-    `doubt`, on narratives of at least `min_words` words. Either move is one reason with its
-    evidence; safety gates and needs never move."""
+    `doubt`, on narratives of at least `min_words` words, and never lifts a call whose signs the
+    rules explained away. Either move is one reason with its evidence; safety gates and needs never
+    move."""
 
     model: TextModel
     lift: float
@@ -274,7 +275,9 @@ def _second_opinion(rules: TriageRules, facts: CallFacts, total: float, reasons:
     band = band_for(round(_logistic(total), 4), rules.thresholds)
     line = logit(getattr(rules.thresholds, scoring.co_response_band.value))
     if _BAND_RANK[band] < _BAND_RANK[scoring.co_response_band]:
-        if second.lift >= 1.0:
+        if second.lift >= 1.0 or any(r.code.endswith("_EXPLAINED") for r in reasons):
+            # the rules explained the call's signs away (a medical cause, a crime, a frame, a
+            # retraction): context a bag of words cannot see, so the reader does not overrule it
             return 0.0
         text = call_text(facts.nature_code, facts.narrative)
         if second.model.probability(text) < second.lift:

@@ -313,3 +313,14 @@ def test_an_agency_file_may_not_change_the_statistical_reader() -> None:
     agency = 'version = 1\nagency = "XPD"\n\n[text_model]\nfile = "other.json"\n'
     with pytest.raises(RulebookError, match=r"\[text_model\]"):
         parse_rule_file(agency, "xpd.toml")
+
+
+def test_the_reader_does_not_lift_a_call_whose_signs_the_rules_explained_away() -> None:
+    facts = _facts(
+        "WELFARE CHECK",
+        "RP SAYS HER HUSBAND IS CONFUSED AND AGITATED, HE IS A DIABETIC AND HIS SUGAR IS LOW zzcrisis",
+    )
+    before = RULES_ONLY.triage(facts)
+    assert any(r.code.endswith("_EXPLAINED") for r in before.reasons), "precondition: a medical cause"
+    assert not before.response.wants_co_responder
+    assert _with(SecondReader(TOY, lift=0.7, doubt=0.1, min_words=1)).triage(facts) == before
