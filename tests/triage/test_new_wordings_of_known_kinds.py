@@ -372,6 +372,7 @@ ROUND10_THREATS = [
     ("DISTURBANCE", "SUJETO DIJO VOY A MATARLO SI VUELVE, DICE QUE EL VECINO LE ROBA LOS PENSAMIENTOS"),
     # slang
     ("MENTAL", "SUBJ OFF MEDS SAYS HE IS GONNA SMOKE HIM"),
+    ("DISTURBANCE", "MANIC MALE TOLD THE NEIGHBOR HE IS GONNA KICK YOUR ASS"),
 ]
 ROUND10_NOT_THREATS = [
     # an estrangement, a car, a figure of speech, a chore, a caregiver, a date, a debt, a prognosis
