@@ -89,6 +89,90 @@ KNOWN_MISSES = {
     # as an object, recovery that holds, "not in crisis"; ems for ingestions, hyperthermia, chest pain,
     # falls and delirium. All 50 now pass (and d-011 and t11-109 with them: a partner's assault or a
     # custody dispute explains the aggression and drinking of the one who assaults).
+    # Round 9 (t23-t25), scored at first look under the rules and statistical reader of 56206ee and
+    # unsealed untuned (the round-10 rules changed only the safety gate, threats in idiom: t24-043 passes).
+    # The misses of the rules alone, each with what the rules read and what the reader beside them did:
+    "t23-010": "false alarm: a lineman on break in a car at a dead end; 'RP DOESNT RECOGNIZE HIM' (the "
+    "caller not knowing a stranger) is read as a dementia sign (reader: no change)",
+    "t23-036": "false alarm: a MENTAL call about an ex who is 'crazy' and texts '40+ times a day', no "
+    "threats; '40' is read as a .40 firearm and the weapon gate holds (reader: lowers it)",
+    "t23-041": "false alarm: two drunk fans yelling over a game who shook hands and left; yelling and ETOH"
+    " under DISTURBANCE add up past the threshold (reader: lowers it)",
+    "t23-043": "ems not asked: a hiker confused, hot and dry after a day without water (heat stroke); the "
+    "heat explains the confusion but is not read as an ems need",
+    "t23-049": "missed: a gambler who lost everything is going to his car to 'END THIS', a gun in the "
+    "truck; 'end this' is not read as a suicide statement (reader: lifts it)",
+    "t23-050": "false alarm: a drunk boyfriend broke her phone and threatened to punch her ('just a mean "
+    "drunk'); aggression, the threat and drinking add up past the threshold (reader: lowers it)",
+    "t23-058": "ems not asked: a man of 79 on the floor two days after a fall, dehydrated, hip pain, under"
+    " WELFARE CHECK; the long lie is not read as an ems need",
+    "t23-060": "false alarm: a man with Alzheimer's who fell and cut his head, calm and talking; the named"
+    " dementia (3.0) lifts a MEDICAL call into the band (reader: no change)",
+    "t23-069": "false alarm: a neighbour threatened to shoot the RP's dog in a property-line dispute; "
+    "'crisis' in 'neither party in any crisis' is read as present (reader: no change)",
+    "t23-093": "missed: shots fired by an older man with a rifle, 'IM NOT GOING BACK TO THAT PLACE, ILL DO"
+    " IT MYSELF FIRST', not himself since a diagnosis; the veiled suicide statement is not read"
+    " (reader: lifts it)",
+    "t23-100": "false alarm: a nursing student asking how the mobile crisis team is dispatched, for a "
+    "paper; 'mobile crisis' under INFO is read as a request for crisis services (reader: lowers"
+    " it)",
+    "t23-101": "false alarm, ems not asked: a 15-year-old with asthma and blue lips the family first took "
+    "for a panic attack; the panic attack is read as present, the breathing not as an ems need "
+    "(reader: no change)",
+    "t23-107": "ems not asked: a 988 counsellor's caller in a motel 'took about 10 of them' (pills named "
+    "earlier), now slurring; the ingestion by pronoun is not read as an ems need",
+    "t24-001": "ems not asked: a seizure (shaking, bit his tongue, epilepsy bracelet) under SUSP PERSON; "
+    "the seizure explains the confusion but is not read as an ems need",
+    "t24-021": "missed: a man with dementia walked off in 95-degree heat thinking he must go to work, "
+    "yelling at a gas station; the heat is read as a medical cause that explains his behaviour "
+    "(reader: lifts it)",
+    "t24-022": "missed: an 11-year-old wrote 'QUISIERA NO HABER NACIDO' and 'if I die they won't hit me', "
+    "beaten daily on the bus; the Spanish death wish is not read, the bullying reads as an "
+    "assault (reader: lifts it)",
+    "t24-028": "false alarm: a therapist says her client has no current SI, a safety plan and is safe, "
+    "asks to close an old request; the clinician (2.5) under MENTAL lifts the call (reader: no "
+    "change)",
+    "t24-035": "false alarm: a wife asks where her husband's truck was towed after yesterday's overdose "
+    "(stable in ICU); the overdose is read as present (reader: no change)",
+    "t24-044": "ems not asked: a 15-year-old's farewell note, her mother's prescription bottle, then "
+    "'already took the pills'; the crisis is read but the ingestion is not read as an ems need",
+    "t24-068": "false alarm: a hiker with heat stroke (red hot dry skin, no water, vomiting), confused and"
+    " talking nonsense; the heat is not read as a medical cause here (reader: no change)",
+    "t24-086": "false alarm: a MENTAL call about a neighbour who 'needs to be Baker Acted' for parking his"
+    " boat trailer, no threats; 'Baker Acted' is read as crisis services (reader: no change)",
+    "t24-097": "missed: a bus passenger scrubbing her hands raw over blood that is not there, crying she "
+    "killed her mother (alive); the guilt delusion and hallucination are not read (reader: "
+    "lifts it)",
+    "t24-103": "false alarm: teens arguing over a boyfriend outside a skate rink, nothing physical; "
+    "'yelling that' and yelling add up past the threshold (reader: lowers it)",
+    "t24-109": "missed: a 17-year-old texted 'SORRY DAD I TOOK ALL OF THEM' (a full bottle of sertraline),"
+    " sleepy and vomiting; the ingestion by pronoun is not read (reader: lifts it)",
+    "t25-023": "false alarm: 'IM DONE, CANT TAKE IT NO MORE' explained on call-back (he quit the plant), "
+    "denies thoughts of self-harm, CANCEL; the explanation does not clear the done statement "
+    "(reader: no change)",
+    "t25-039": "false alarm: a man of 80 found cold after a night on the ground, confused and mumbling, no"
+    " memory problems before; the cold and the long lie are not read as a medical cause "
+    "(reader: no change)",
+    "t25-046": "false alarm: a nursing student asking for the mobile crisis number, for a paper; 'mobile "
+    "crisis' under INFO is read as a request for crisis services (reader: no change)",
+    "t25-047": "missed: a crying man whose wife just left bought shotgun shells and said he would only "
+    "need one; the veiled statement with a means is not read (reader: lifts it)",
+    "t25-048": "missed: a panic alarm, the homeowner said 'JUST LET ME DIE DONT SEND NOBODY'; 'let me die'"
+    " is not read as a death wish and the ALARM prior holds (reader: no change)",
+    "t25-061": "false alarm: a husband pushed his wife while drinking, PTSD named but 'THIS AINT THAT, HE "
+    "IS JUST MEAN'; the denial is not read, so the named diagnosis lifts the call (reader: no "
+    "change)",
+    "t25-063": "missed: an older widower 'ready to be with his wife', plot paid next to hers, asks a "
+    "deputy to feed his dog; the reunion wish and the entrusted pet are not read in these words"
+    " (reader: lifts it)",
+    "t25-078": "false alarm: a sister asks if deputies could take her brother to treatment if he relapses "
+    "(clean 8 months), 'just wants to have a plan'; 'have a plan' is read as a suicide plan "
+    "(reader: no change)",
+    "t25-084": "missed: a man of 74 living alone texted a picture of his will and 'take care of your mamas"
+    " piano', keeps a revolver; the farewell by a will is not read (reader: lifts it)",
+    "t25-090": "missed: a brother stole a bottle of about 40 Xanax and ran into the woods yelling he would"
+    " take every one of them; the ingestion intent by pronoun is not read under LARCENY "
+    "(reader: no change)",
 }
 
 

@@ -318,3 +318,95 @@ def test_round9_a_real_source_or_an_ordinary_cause_sends_no_team(nature: str, na
 @pytest.mark.parametrize("narrative", ROUND9_EMS_NEEDS)
 def test_round9_ingestions_hyperthermia_chest_pain_falls_delirium_and_co_need_ems(narrative: str) -> None:
     assert "ems" in _triage("MEDICAL", narrative).needs
+
+
+# Round 10 (after t23-t25): the safety gate reads a threat to others by its kind, in idiom, slang, a
+# condition or Spanish (t24-043, 'STOP POISONING ME OR I WILL END YOU', got co_response_any). Each
+# wording must raise threat_to_others and keep an officer with the team (or send police alone).
+ROUND10_THREATS = [
+    # end
+    ("DISTURBANCE", "MALE WITH BIPOLAR OFF HIS MEDS POUNDING ON THE LANDLORDS DOOR YELLING ILL END YOU"),
+    ("DISTURBANCE", "SUBJ HEARING VOICES, TOLD HIS BROTHER HE WAS GONNA END HIM TONIGHT"),
+    ("MENTAL", "PARANOID FEMALE LEFT A VM FOR HER CASE WORKER SAYING SHE IS GOING TO END YOUR LIFE"),
+    # you're dead, a dead man
+    ("HARASSMENT", "EX TEXTED HER 'YOU'RE DEAD' AFTER SHE BLOCKED HIM, HE IS MANIC PER RP"),
+    ("DISTURBANCE", "PARANOID MALE SCREAMING AT THE MAIL CARRIER YOU ARE A DEAD MAN"),
+    ("MENTAL", "SON OFF HIS MEDS SAYS THE NEIGHBOR WATCHING HIM IS DEAD MEAT, HES DEAD MEAT"),
+    # the ground, the grave
+    ("THREATS", "SUBJ OFF HIS MEDS SAID HE IS GOING TO PUT HIS STEPDAD IN THE GROUND"),
+    ("DISTURBANCE", "PSYCHOTIC MALE TOLD NEIGHBOR HE WOULD PUT HIM SIX FEET UNDER"),
+    ("MENTAL", "SAYS THE VOICES ARE RIGHT AND SHE WILL SEND HER LANDLORD TO AN EARLY GRAVE"),
+    # finish
+    ("DISTURBANCE", "SUBJ RESPONDING TO VOICES SAYS HE WILL FINISH HIM OFF WHEN HE GETS HOME"),
+    ("FIGHT", "AFTER THE ASSAULT SUBJ SAID HE WOULD COME BACK AND FINISH WHAT HE STARTED"),
+    ("MENTAL", "MANIC MALE SAYS HE IS ABOUT TO FINISH YOU, YELLING AT HIS ROOMMATE"),
+    # make pay, pay for this
+    ("THREATS", "SON IN A MANIC STATE YELLED YOU'LL PAY FOR THIS AT HIS FATHER"),
+    ("HARASSMENT", "DELUSIONAL EX LEFT VOICEMAILS SAYING HE WILL MAKE YA PAY FOR LEAVING"),
+    ("MENTAL", "SUBJ SAYS THE PASTOR READ HIS THOUGHTS AND WILL PAY WITH HIS LIFE, SAID HE WILL PAY DEARLY"),
+    # won't see tomorrow
+    ("DISTURBANCE", "MALE HALLUCINATING, TOLD THE CLERK YOU WONT SEE TOMORROW"),
+    ("THREATS", "SUBJ WITH SCHIZOPHRENIA TEXTED HIS SISTER U WONT LIVE TO SEE THE WEEKEND"),
+    # take out
+    ("DISTURBANCE", "VETERAN IN A FLASHBACK SAYS HE IS GOING TO TAKE THE NEIGHBOR OUT"),
+    ("THREATS", "SUBJ SAID HES GONNA TAKE OUT HIS BOSS, PARANOID THE BOSS IS SPYING ON HIM"),
+    ("MENTAL", "MANIC MALE SAYS HE WILL TAKE THEM OUT, POINTING AT THE GUARDS"),
+    # what's coming, has it coming
+    ("DISTURBANCE", "AGITATED MALE SAYS HIS FATHER IS GOING TO GET WHATS COMING TO HIM"),
+    ("THREATS", "MANIC FEMALE SAYS HER EX HAS IT COMING"),
+    # handling someone oneself, the law into one's own hands
+    ("DISTURBANCE", "SUBJ SAYS POLICE WONT HELP SO HE WILL HANDLE THE NEIGHBOR HIMSELF, HEARING VOICES"),
+    ("DISTURBANCE", "SUBJ SAYS ILL DEAL WITH HIM MYSELF, PARANOID ABOUT THE MANAGER"),
+    (
+        "MENTAL",
+        "SAYS THE FBI PLANTED A CHIP AND HE IS GOING TO TAKE MATTERS INTO HIS OWN HANDS WITH THE AGENT",
+    ),
+    # conditional threats
+    ("DISTURBANCE", "DELUSIONAL MALE TOLD THE NEIGHBORS TO STOP READING HIS MIND OR ELSE."),
+    ("DISTURBANCE", "SUBJ SCREAMING GET OUT OF MY HEAD OR IM GONNA GET YOU"),
+    ("DISTURBANCE", "HEARING VOICES, TOLD RP TO STAY AWAY FROM HIS HOUSE OR YOULL BE SORRY"),
+    # Spanish
+    ("DISTURBANCE", "HIJO CON ESQUIZOFRENIA LE GRITO A SU MAMA TE VOY A MATAR"),
+    ("DISTURBANCE", "VECINO DICE QUE EL SUJETO GRITABA LOS VOY A MATAR A TODOS"),
+    ("THREATS", "EX ESPOSO LE DIJO ME LAS VAS A PAGAR, ESTA MUY AGITADO"),
+    ("DISTURBANCE", "SUJETO DIJO VOY A MATARLO SI VUELVE, DICE QUE EL VECINO LE ROBA LOS PENSAMIENTOS"),
+    # slang
+    ("MENTAL", "SUBJ OFF MEDS SAYS HE IS GONNA SMOKE HIM"),
+    ("DISTURBANCE", "MANIC MALE TOLD THE NEIGHBOR HE IS GONNA KICK YOUR ASS"),
+]
+ROUND10_NOT_THREATS = [
+    # an estrangement, a car, a figure of speech, a chore, a caregiver, a date, a debt, a prognosis
+    ("HARASSMENT", "SISTER TEXTED HER YOU'RE DEAD TO ME AFTER THE ARGUMENT"),
+    ("MOTORIST ASSIST", "CAR HAS A DEAD BATTERY ON THE SHOULDER"),
+    ("WELFARE CHECK", "HE SAYS HE IS AT THE END OF THE ROAD WITH HIS JOB SEARCH"),
+    ("DISTURBANCE", "ROOMMATE REFUSES TO TAKE OUT THE TRASH"),
+    ("WELFARE CHECK", "WIFE SAYS SHE CAN HANDLE HIM HERSELF, HE IS CALMER NOW"),
+    ("CIVIL", "BF SAYS HE WILL TAKE HER OUT TO DINNER TO TALK IT OVER"),
+    ("CIVIL", "HE SAID HE WILL PAY FOR THE WINDOW"),
+    ("MEDICAL", "HOSPICE NURSE SAYS HE WONT SEE THE MORNING"),
+    ("DEATH", "WIFE FOUND HUSBAND, HE IS DEAD, COLD TO TOUCH"),
+    ("WELFARE CHECK", "DAUGHTER SAYS WE PUT HIM IN THE GROUND LAST YEAR, MOM NOT COPING"),
+    ("CIVIL", "SHE WANTS TO TAKE OUT A PROTECTION ORDER"),
+    ("WELFARE CHECK", "SAYS HE WILL TAKE CARE OF HIM HIMSELF, NO NEED FOR AMBULANCE"),
+    ("CIVIL", "TENANT SAYS SHE WILL END THE LEASE EARLY"),
+    # a threat to oneself, or a persecutory fear, in Spanish
+    ("SUICIDAL", "DICE QUE ME VOY A MATAR"),
+    ("DISTURBANCE", "GRITA QUE ME VAN A MATAR, DICE QUE LOS VECINOS LO PERSIGUEN"),
+]
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND10_THREATS)
+def test_round10_a_threat_to_others_in_idiom_slang_condition_or_spanish_keeps_the_officer(
+    nature: str, narrative: str
+) -> None:
+    result = _triage(nature, narrative)
+    assert "threat_to_others" in result.safety, [(r.code, r.weight, r.evidence) for r in result.reasons]
+    assert result.response not in ALONE, result.response
+
+
+@pytest.mark.parametrize(("nature", "narrative"), ROUND10_NOT_THREATS)
+def test_round10_an_idiom_that_is_not_a_threat_to_others_raises_no_threat(
+    nature: str, narrative: str
+) -> None:
+    result = _triage(nature, narrative)
+    assert "threat_to_others" not in result.safety, [(r.code, r.weight, r.evidence) for r in result.reasons]
