@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,8 +131,20 @@ def unit_status(
 
 @functools.cache
 def default_rules() -> RuleTriager:
-    """The packaged default triage rules, compiled once per test session."""
+    """The packaged default triage rules with their statistical reader, compiled once per test
+    session (compiling takes seconds; a `RuleTriager` is immutable, so tests may share it)."""
     return default_triager()
+
+
+@functools.cache
+def rules_only() -> RuleTriager:
+    """The packaged rules without the statistical reader (their regression suites): the same compiled
+    rules as `default_rules()`, as `default_triager(second_reader=False)` would give them."""
+    shipped = default_rules()
+    return RuleTriager(
+        default=replace(shipped.default, second_reader=None),
+        agencies={agency: replace(rules, second_reader=None) for agency, rules in shipped.agencies.items()},
+    )
 
 
 def core_policy(**fields: Any) -> Policy:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from service.triage_eval import evaluate, read_labeled_csv
+from tests.builders import default_rules
 from triage.facts import CallFacts
-from triage.rulebook import default_triager
 
 CASES = Path(__file__).parent / "cases"
 CITY_TYPES = CASES / "city_call_types.csv"
@@ -41,7 +41,7 @@ def test_every_row_names_a_documented_source_and_a_published_volume() -> None:
 
 
 def test_the_nature_code_alone_finds_the_behavioral_types_of_every_city() -> None:
-    report = evaluate(str(CITY_TYPES), read_labeled_csv(CITY_TYPES), default_triager(), 0.40)
+    report = evaluate(str(CITY_TYPES), read_labeled_csv(CITY_TYPES), default_rules(), 0.40)
     assert report.volume is not None
     for city in report.volume.cities:
         assert city.published
@@ -57,7 +57,7 @@ def test_the_nature_code_alone_finds_the_behavioral_types_of_every_city() -> Non
     ["INDECENT BEHAVIOR", "08 - INTOXICATED PERSON", "SERVICE - WELFARE CHECK", "ONE DOWN OR OVER THE WHEEL"],
 )
 def test_types_that_do_not_name_a_crisis_leave_it_to_the_narrative(nature_code: str) -> None:
-    result = default_triager().triage(CallFacts(agency="", nature_code=nature_code, priority=3))
+    result = default_rules().triage(CallFacts(agency="", nature_code=nature_code, priority=3))
     assert not result.response.wants_co_responder
     hearing = CallFacts(agency="", nature_code=nature_code, priority=3, narrative="SAYS HE HEARS VOICES")
-    assert default_triager().triage(hearing).response.wants_co_responder
+    assert default_rules().triage(hearing).response.wants_co_responder

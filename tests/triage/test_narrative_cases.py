@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from service.triage_eval import ALONE_POSSIBLE, LabeledCall, read_labeled_csv
+from tests.builders import rules_only
 from triage.facts import CallFacts, TriageResult
-from triage.rulebook import default_triager
 from triage.scoring import RuleTriager
 
 HERE = Path(__file__).parent / "cases"
@@ -39,7 +39,7 @@ FILES = (
     "narrative_cases_blind4.csv",
 )
 BLIND_FILES = tuple(sorted(p.name for p in HERE.glob("blind_t*.csv")))
-TRIAGER: RuleTriager = default_triager(second_reader=False)
+TRIAGER: RuleTriager = rules_only()
 """The rules alone: this is their regression suite. The statistical reader learnt every case here, so
 it is measured on blind files at first look (docs/triage.md), and beside the rules in
 tests/triage/test_text_model.py."""

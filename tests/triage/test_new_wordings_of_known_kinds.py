@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from schemas.decisions import Response
+from tests.builders import rules_only
 from triage.facts import CallFacts, TriageResult
-from triage.rulebook import default_triager
 from triage.scoring import RuleTriager
 
-TRIAGER: RuleTriager = default_triager(second_reader=False)
+TRIAGER: RuleTriager = rules_only()
 """The rules alone, as in test_narrative_cases.py: these wordings test how the rules generalize a kind;
 the statistical reader beside them is tested in tests/triage/test_text_model.py."""
 ALONE = {Response.CO_RESPONSE_ANY, Response.CO_RESPONSE_SECONDARY}

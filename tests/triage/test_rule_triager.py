@@ -8,14 +8,15 @@ import pytest
 
 from schemas.decisions import Band, Response
 from simulator import demo_agency_rules
+from tests.builders import default_rules
 from triage.facts import BandThresholds, CallFacts, TriageResult, band_for
-from triage.rulebook import default_triager, load_triager, packaged_rules_path
+from triage.rulebook import load_triager, packaged_rules_path
 from triage.scoring import RuleTriager
 
 
 @pytest.fixture(scope="module")
 def triager() -> RuleTriager:
-    return default_triager()
+    return default_rules()
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from schemas.decisions import Band
 from service.triage_eval import read_labeled_csv
+from tests.builders import default_rules, rules_only
 from triage.errors import RulebookError
 from triage.facts import CallFacts, TriageResult
 from triage.rulebook import (
-    default_triager,
     load_rule_file,
     load_triager,
     packaged_rules_path,
@@ -33,7 +33,7 @@ MODEL_PATH = packaged_rules_path().parent / "text_model.json"
 MODEL_DOCUMENT: dict[str, Any] = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
 MODEL = read_text_model(MODEL_PATH)
 TABLE = load_rule_file(packaged_rules_path()).text_model
-RULES_ONLY: RuleTriager = default_triager(second_reader=False)
+RULES_ONLY: RuleTriager = rules_only()
 
 
 def _with(reader: SecondReader | None) -> RuleTriager:
@@ -49,7 +49,7 @@ def test_the_packaged_rules_name_the_shipped_model_and_the_replayed_thresholds()
     assert TABLE is not None
     assert TABLE.file == MODEL_PATH.name
     assert (TABLE.lift, TABLE.doubt, TABLE.min_words) == (0.70, 0.10, 12)
-    assert default_triager().default.second_reader is not None
+    assert default_rules().default.second_reader is not None
 
 
 def test_the_reader_reproduces_the_probabilities_its_trainer_computed() -> None:

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.decisions import Response
+from tests.builders import default_rules
 from triage.facts import CallFacts, band_for
-from triage.rulebook import default_triager
 from triage.scoring import RuleTriager
 
-TRIAGER: RuleTriager = default_triager()
+TRIAGER: RuleTriager = default_rules()
 
 NATURE_CODES = [
     "SUICIDAL", "MENTAL HEALTH", "WELFARE CHECK", "DISTURBANCE", "SUSPICIOUS PERSON", "THEFT", "TRAFFIC STOP",
