@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from triage.narrative import trie_pattern
 
-__all__ = ["NatureCategory", "NatureClass", "NatureTable", "logit", "normalize_nature_code"]
+__all__ = ["NatureCategory", "NatureClass", "NatureTable", "logistic", "logit", "normalize_nature_code"]
 
 _NOT_WORD = re.compile(r"[^A-Z0-9]+")
 
@@ -32,6 +32,14 @@ def normalize_nature_code(code: str) -> str:
 
 def logit(p: float) -> float:
     return math.log(p / (1.0 - p))
+
+
+def logistic(x: float) -> float:
+    """The inverse of `logit`, without overflow for large negative log-odds."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
 
 
 @dataclass(frozen=True, slots=True)

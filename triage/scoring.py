@@ -35,14 +35,13 @@ appended narrative escalates or de-escalates the next decision at once; CAD flag
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from schemas.decisions import Band, Response
 from triage.facts import BandThresholds, CallFacts, Reason, TriageResult, band_for
 from triage.narrative import Finding, Modality, NarrativeReader
-from triage.nature_codes import NatureTable, logit, normalize_nature_code
+from triage.nature_codes import NatureTable, logistic, logit, normalize_nature_code
 from triage.text_model import TextModel, call_text
 
 __all__ = ["FlagRule", "RuleTriager", "ScoringPolicy", "SecondReader", "TriageRules", "triage_call"]
@@ -247,7 +246,7 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
     safety = _safety(hazards)
     if _MEDICAL in safety:
         needs.add("ems")
-    score = round(_logistic(total), 4)
+    score = round(logistic(total), 4)
     band = band_for(score, rules.thresholds)
     return TriageResult(
         score=score,
@@ -272,7 +271,7 @@ def _second_opinion(rules: TriageRules, facts: CallFacts, total: float, reasons:
     if second is None or len(facts.narrative.split()) < second.min_words:
         return 0.0
     scoring = rules.scoring
-    band = band_for(round(_logistic(total), 4), rules.thresholds)
+    band = band_for(round(logistic(total), 4), rules.thresholds)
     line = logit(getattr(rules.thresholds, scoring.co_response_band.value))
     if _BAND_RANK[band] < _BAND_RANK[scoring.co_response_band]:
         if second.lift >= 1.0 or any(r.code.endswith("_EXPLAINED") for r in reasons):
@@ -421,13 +420,6 @@ def _merged_reasons(scored: list[_Evidence]) -> list[Reason]:
         Reason(code=code, weight=round(total, 3), evidence=evidence)
         for code, (total, _, evidence) in merged.items()
     ]
-
-
-def _logistic(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 def _response(band: Band, safety: set[str], priority: int, scoring: ScoringPolicy) -> Response:

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
+from triage.nature_codes import logistic
+
 __all__ = ["FORMAT", "TOKEN_PATTERN", "TextModel", "TextModelError", "TextReading", "call_text"]
 
 FORMAT: Final = "corespond-text-model/1"
@@ -131,7 +133,7 @@ class TextModel:
         if self.max_n > 1:
             found += [w for w in map(self._bigrams.get, itertools.pairwise(tokens)) if w is not None]
         if not found:
-            return _logistic(self.intercept)
+            return logistic(self.intercept)
         if len(set(map(id, found))) == len(found):
             dot = sum(w.weighted for w in found)
             squares = sum(w.idf_squared for w in found)
@@ -145,13 +147,13 @@ class TextModel:
                 tf = 1.0 + math.log(count)
                 dot += weighted * tf
                 squares += idf_squared * tf * tf
-        return _logistic(self.intercept + dot / math.sqrt(squares))
+        return logistic(self.intercept + dot / math.sqrt(squares))
 
     def read(self, text: str) -> TextReading:
         """The probability with its evidence: the terms that moved it most, each way."""
         values = self._values(text)
         if not values:
-            return TextReading(_logistic(self.intercept), self.intercept, (), ())
+            return TextReading(logistic(self.intercept), self.intercept, (), ())
         norm = math.sqrt(sum(value * value for value in values.values()))
         contributions = {term: self.terms[term][0] * value / norm for term, value in values.items()}
         logit = self.intercept + sum(contributions.values())
@@ -159,7 +161,7 @@ class TextModel:
         passages = self._passages(text, contributions)
         strongest, weakest = max(passages), min(passages)
         return TextReading(
-            probability=_logistic(logit),
+            probability=logistic(logit),
             logit=logit,
             for_crisis=tuple(t for t, c in ranked if c > 0)[: self.evidence_terms],
             against_crisis=tuple(t for t, c in ranked if c < 0)[: self.evidence_terms],
@@ -202,10 +204,3 @@ class TextModel:
             term: terms[term][1] if count == 1 else (1.0 + math.log(count)) * terms[term][1]
             for term, count in counts.items()
         }
-
-
-def _logistic(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
