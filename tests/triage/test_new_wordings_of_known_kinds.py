@@ -76,27 +76,10 @@ EMS_NEEDS = [
 ]
 
 
-@pytest.mark.parametrize(("nature", "narrative"), CRISES)
-def test_a_new_wording_of_a_crisis_kind_sends_a_team(nature: str, narrative: str) -> None:
-    result = _triage(nature, narrative)
-    assert result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
-
-
 @pytest.mark.parametrize(("nature", "narrative"), OFFICER_CRISES)
 def test_suicide_by_cop_in_new_words_sends_an_officer_with_the_team(nature: str, narrative: str) -> None:
     result = _triage(nature, narrative)
     assert result.response is Response.CO_RESPONSE_PRIMARY, [(r.code, r.weight) for r in result.reasons]
-
-
-@pytest.mark.parametrize(("nature", "narrative"), NOT_CRISES)
-def test_a_new_wording_of_an_explanation_sends_no_team(nature: str, narrative: str) -> None:
-    result = _triage(nature, narrative, priority=3)
-    assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
-
-
-@pytest.mark.parametrize("narrative", EMS_NEEDS)
-def test_labor_stroke_co_and_ingestion_named_first_need_ems(narrative: str) -> None:
-    assert "ems" in _triage("MEDICAL", narrative).needs
 
 
 def test_a_negation_of_another_verb_never_clears_a_weapon() -> None:
@@ -154,23 +137,11 @@ ROUND8_NOT_CRISES = [
 ]
 
 
-@pytest.mark.parametrize(("nature", "narrative"), ROUND8_CRISES)
-def test_round8_a_sign_in_new_words_under_any_code_sends_a_team(nature: str, narrative: str) -> None:
-    result = _triage(nature, narrative)
-    assert result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
-
-
 @pytest.mark.parametrize(("nature", "narrative"), ROUND8_OFFICER_CRISES)
 def test_round8_a_threat_to_others_by_vehicle_or_fire_keeps_the_officer(nature: str, narrative: str) -> None:
     result = _triage(nature, narrative)
     assert result.response is Response.CO_RESPONSE_PRIMARY, [(r.code, r.weight) for r in result.reasons]
     assert "threat_to_others" in result.safety
-
-
-@pytest.mark.parametrize(("nature", "narrative"), ROUND8_NOT_CRISES)
-def test_round8_an_explanation_in_new_words_sends_no_team(nature: str, narrative: str) -> None:
-    result = _triage(nature, narrative, priority=3)
-    assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
 
 
 # Round 9 (after t20-t22): the kinds of their misses, each in words no case file has (written for this
@@ -303,23 +274,6 @@ ROUND9_EMS_NEEDS = [
 ]
 
 
-@pytest.mark.parametrize(("nature", "narrative"), ROUND9_CRISES)
-def test_round9_a_new_wording_of_a_t20_t22_kind_sends_a_team(nature: str, narrative: str) -> None:
-    result = _triage(nature, narrative)
-    assert result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
-
-
-@pytest.mark.parametrize(("nature", "narrative"), ROUND9_NOT_CRISES)
-def test_round9_a_real_source_or_an_ordinary_cause_sends_no_team(nature: str, narrative: str) -> None:
-    result = _triage(nature, narrative, priority=3)
-    assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
-
-
-@pytest.mark.parametrize("narrative", ROUND9_EMS_NEEDS)
-def test_round9_ingestions_hyperthermia_chest_pain_falls_delirium_and_co_need_ems(narrative: str) -> None:
-    assert "ems" in _triage("MEDICAL", narrative).needs
-
-
 # Round 10 (after t23-t25): the safety gate reads a threat to others by its kind, in idiom, slang, a
 # condition or Spanish (t24-043, 'STOP POISONING ME OR I WILL END YOU', got co_response_any). Each
 # wording must raise threat_to_others and keep an officer with the team (or send police alone).
@@ -410,3 +364,21 @@ def test_round10_an_idiom_that_is_not_a_threat_to_others_raises_no_threat(
 ) -> None:
     result = _triage(nature, narrative)
     assert "threat_to_others" not in result.safety, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+# Every round's wordings of a kind, one test per expectation (the lists above say which round).
+@pytest.mark.parametrize(("nature", "narrative"), CRISES + ROUND8_CRISES + ROUND9_CRISES)
+def test_a_new_wording_of_a_crisis_kind_sends_a_team(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative)
+    assert result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+@pytest.mark.parametrize(("nature", "narrative"), NOT_CRISES + ROUND8_NOT_CRISES + ROUND9_NOT_CRISES)
+def test_a_new_wording_of_an_explanation_or_a_real_source_sends_no_team(nature: str, narrative: str) -> None:
+    result = _triage(nature, narrative, priority=3)
+    assert not result.response.wants_co_responder, [(r.code, r.weight, r.evidence) for r in result.reasons]
+
+
+@pytest.mark.parametrize("narrative", EMS_NEEDS + ROUND9_EMS_NEEDS)
+def test_a_new_wording_of_a_medical_emergency_needs_ems(narrative: str) -> None:
+    assert "ems" in _triage("MEDICAL", narrative).needs
