@@ -302,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--log",
         type=Path,
-        default=Path("triage_through_api.log"),
+        default=Path(__file__).parent / "results" / "triage_through_api.log",
         help="the service's log (default: %(default)s)",
     )
     args = parser.parse_args(argv)
