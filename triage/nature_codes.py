@@ -5,9 +5,12 @@ A nature code arrives as the CAD has it: `SUICIDAL`, `--SUICIDE`, `Welfare Check
 punctuation and blanks into one space (`10-96` becomes `10 96`). A `NatureTable` then resolves
 aliases (agency tables first: a 10-code means different things in different agencies) and finds the
 code's *category* by word prefixes (`HARAS` matches `HARASSMENT`; `SELF HARM` matches two words in a
-row), the first category in rule-file order winning. Each category carries a prior: the share of
-calls of that category that turn out to be behavioral-health crises, set from domain knowledge and
-checked against observed rates (see `triage/rules/default.toml`).
+row), the first category in rule-file order winning. A code that matches no category and ends in a
+word cut short (CAD type fields hold 16-30 characters: `MENTAL HLTH CRISI`) is tried once more with
+that word completed, when it is the start of exactly one word the table knows. Each category carries
+a prior (the share of calls of that category that turn out to be behavioral-health crises, set from
+domain knowledge and checked against observed rates, see `triage/rules/default.toml`) and may raise
+safety codes.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class NatureCategory:
     """Phrases of word prefixes; a code belongs to the category when one phrase matches in a row.
 
     A word written with a trailing `$` must match exactly (`OD$` is not `ODOR`)."""
+    safety: tuple[str, ...] = ()
+    """Safety codes a call of this type raises whatever its narrative says (a threats call: an officer)."""
 
 
 class NatureClass(NamedTuple):
@@ -60,6 +65,7 @@ class NatureClass(NamedTuple):
     category: str
     prior: float
     log_odds: float
+    safety: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,8 @@ class NatureTable:
     _first_words: re.Pattern[str] = field(init=False, repr=False)
     _candidates: Mapping[str, tuple[tuple[int, re.Pattern[str]], ...]] = field(init=False, repr=False)
     _log_odds: tuple[float, ...] = field(init=False, repr=False)
+    _completions: Mapping[str, str] = field(init=False, repr=False)
+    """A cut-short last word (at least `_CUT_MIN` letters) -> the one table word it starts."""
     _seen: dict[str, NatureClass] = field(init=False, repr=False, compare=False)
     """Codes already classified (a CAD stream repeats a few hundred codes), at most `_SEEN_MAX`: a memo
     of a pure function of the code, so a hit returns what `_classify` would."""
@@ -98,6 +106,7 @@ class NatureTable:
         object.__setattr__(self, "_candidates", candidates)
         object.__setattr__(self, "_log_odds", tuple(logit(c.prior) for c in (*self.categories, self.default)))
         object.__setattr__(self, "_seen", {})
+        object.__setattr__(self, "_completions", _completions(self.categories))
 
     def classify(self, code: str) -> NatureClass:
         known = self._seen.get(code)
@@ -111,6 +120,19 @@ class NatureTable:
     def _classify(self, code: str) -> NatureClass:
         normalized = normalize_nature_code(code)
         canonical = self.aliases.get(normalized, normalized)
+        best = self._rank(canonical)
+        if best == len(self.categories) and len(canonical) >= _CUT_CODE_MIN:
+            head, _, last = canonical.rpartition(" ")
+            completed = self._completions.get(last)
+            if completed is not None:
+                best = self._rank(f"{head} {completed}" if head else completed)
+        category = self.categories[best] if best < len(self.categories) else self.default
+        return NatureClass(
+            normalized, canonical, category.name, category.prior, self._log_odds[best], category.safety
+        )
+
+    def _rank(self, canonical: str) -> int:
+        """The rank of the first category one of whose phrases the code holds (len(categories): none)."""
         best = len(self.categories)
         for hit in self._first_words.finditer(canonical):
             for rank, phrase in self._candidates[hit.group()]:
@@ -119,11 +141,26 @@ class NatureTable:
                 if phrase.match(canonical, hit.start()):
                     best = rank
                     break
-        category = self.categories[best] if best < len(self.categories) else self.default
-        return NatureClass(normalized, canonical, category.name, category.prior, self._log_odds[best])
+        return best
 
 
 _SEEN_MAX = 4096
+_CUT_MIN = 5
+"""The shortest cut-short word completed: `CRISI` is `CRISIS`; `PARK` stays `PARK`."""
+_CUT_CODE_MIN = 12
+"""Only codes this long are taken as cut short by a field limit."""
+
+
+def _completions(categories: tuple[NatureCategory, ...]) -> dict[str, str]:
+    """Every proper start (at least `_CUT_MIN` letters) of a table word that starts no other table word."""
+    words = {w for category in categories for phrase in category.match for w in phrase if not w.endswith("$")}
+    starts: dict[str, set[str]] = {}
+    for word in words:
+        for end in range(_CUT_MIN, len(word)):
+            starts.setdefault(word[:end], set()).add(word)
+    return {
+        start: next(iter(found)) for start, found in starts.items() if len(found) == 1 and start not in words
+    }
 
 
 def _phrase_pattern(phrase: tuple[str, ...]) -> re.Pattern[str]:

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from schemas.decisions import Band, Response
 from triage.facts import BandThresholds, CallFacts, Reason, TriageResult, band_for
 from triage.narrative import Finding, Modality, NarrativeReader
-from triage.nature_codes import NatureTable, logistic, logit, normalize_nature_code
+from triage.nature_codes import NatureClass, NatureTable, logistic, logit, normalize_nature_code
 from triage.text_model import TextModel, call_text
 
 __all__ = ["FlagRule", "RuleTriager", "ScoringPolicy", "SecondReader", "TriageRules", "triage_call"]
@@ -225,16 +225,7 @@ def triage_call(rules: TriageRules, facts: CallFacts) -> TriageResult:
             weight=round(rules.nature_floor, 3),
             evidence=reasons[0].evidence,
         )
-    for flag in sorted(facts.flags):
-        flag_rule = scoring.flags.get(flag)
-        if flag_rule is None:
-            continue
-        scored.append(_Evidence(flag_rule.code, flag_rule.category, flag_rule.weight, flag))
-        if flag_rule.safety is not None:
-            # A CAD flag holds whatever the narrative says: it stands after every statement.
-            after_all = len(facts.narrative) + 1
-            hazards.setdefault(flag_rule.safety, []).append((after_all, _RAISED, flag_rule.safety))
-        needs.update(flag_rule.needs)
+    _intake_hazards(facts, nature, scoring, scored, hazards, needs, reasons)
 
     if scored:
         total += _combine(scored, scoring.secondary_factor)
@@ -364,6 +355,34 @@ def _note_hazards(finding: Finding, hazards: dict[str, list[tuple[int, int, str]
         for code in rule.resolves:
             hazards.setdefault(code, []).append((finding.start, _RESOLVED, code))
         needs.update(rule.needs)
+
+
+def _intake_hazards(  # noqa: PLR0917 - the accumulators of triage_call, filled in place
+    facts: CallFacts,
+    nature: NatureClass,
+    scoring: ScoringPolicy,
+    scored: list[_Evidence],
+    hazards: dict[str, list[tuple[int, int, str]]],
+    needs: set[str],
+    reasons: list[Reason],
+) -> None:
+    """What intake itself says: the CAD flags and a hazardous call type. Both hold whatever the narrative
+    says (they stand after every statement), like the call-taker's own judgement."""
+    after_all = len(facts.narrative) + 1
+    for flag in sorted(facts.flags):
+        flag_rule = scoring.flags.get(flag)
+        if flag_rule is None:
+            continue
+        scored.append(_Evidence(flag_rule.code, flag_rule.category, flag_rule.weight, flag))
+        if flag_rule.safety is not None:
+            hazards.setdefault(flag_rule.safety, []).append((after_all, _RAISED, flag_rule.safety))
+        needs.update(flag_rule.needs)
+    if nature.safety:
+        # a THREATS call keeps its officer whatever the narrative says
+        for code in nature.safety:
+            hazards.setdefault(code, []).append((after_all, _RAISED, code))
+        evidence = f"{nature.normalized}: {', '.join(nature.safety)}"
+        reasons.append(Reason(code="NATURE_HAZARD", weight=0.0, evidence=evidence))
 
 
 def _safety(hazards: Mapping[str, list[tuple[int, int, str]]]) -> set[str]:

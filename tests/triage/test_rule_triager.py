@@ -224,6 +224,59 @@ def test_agency_aliases_select_the_nature_category(
     assert result.reasons[0].code == f"NATURE_{category}"
 
 
+@pytest.mark.parametrize(
+    ("nature", "category"),
+    [
+        ("BAKER ACT", "MENTAL_HEALTH_HOLD"),
+        ("IVC SERVICE", "MENTAL_HEALTH_HOLD"),
+        ("Pink Slip", "MENTAL_HEALTH_HOLD"),
+        ("ECO/TDO", "MENTAL_HEALTH_HOLD"),
+        ("CH 51 EMERG DET", "MENTAL_HEALTH_HOLD"),
+        ("MHL 9.41", "MENTAL_HEALTH_HOLD"),
+        ("MARCHMAN ACT", "DETOX"),
+        ("SILVER ALERT", "DEMENTIA"),
+        ("MISSING AUTISTIC ADULT", "AUTISM_DEVELOPMENTAL"),
+        ("10-96", "MENTAL_HEALTH"),
+        ("FRAUD-PSYCHIC", "PROPERTY_CRIME"),
+        ("5150 RECORDS REQ", "RECORDS_REQUEST"),
+        ("MENTAL HEALTH FAC ALARM", "ALARM"),
+    ],
+)
+def test_call_types_other_agencies_use(triager: RuleTriager, nature: str, category: str) -> None:
+    """Hold statutes by their names, alerts, ten-codes; PSYCHIC is not psychiatric; a records request and
+    an alarm are what they are wherever they happen."""
+    assert triager.triage(_facts("", nature=nature)).reasons[0].code == f"NATURE_{category}"
+
+
+@pytest.mark.parametrize(
+    ("nature", "category"),
+    [("PERSON IN BEHAV CRISI", "MENTAL_HEALTH"), ("ATTEMPTED SUICI", "SUICIDE"), ("CHECK AREA", "OTHER")],
+)
+def test_a_call_type_cut_short_by_its_field_is_completed(
+    triager: RuleTriager, nature: str, category: str
+) -> None:
+    assert triager.triage(_facts("", nature=nature)).reasons[0].code == f"NATURE_{category}"
+
+
+@pytest.mark.parametrize(
+    ("nature", "code"),
+    [
+        ("THREATS", "threat_to_others"),
+        ("DOMESTIC", "aggression"),
+        ("ASSAULT", "aggression"),
+        ("MAN WITH A GUN", "weapon_unknown"),
+    ],
+)
+def test_a_hazardous_call_type_keeps_an_officer_whatever_the_narrative(
+    triager: RuleTriager, nature: str, code: str
+) -> None:
+    calm = "SON HEARING VOICES, PARANOID, NOT SLEPT IN DAYS. NO WEAPONS, CALM NOW"
+    result = triager.triage(_facts(calm, nature=nature))
+    assert code in result.safety
+    assert result.response in (Response.CO_RESPONSE_PRIMARY, Response.POLICE_ONLY)
+    assert any(r.code == "NATURE_HAZARD" for r in result.reasons)
+
+
 def test_an_agency_phrase_rule_applies_to_that_agency_only(demo_triager: RuleTriager) -> None:
     text = "HIKER TOLD THE RANGER SHE WAS NOT COMING BACK"
     eppd = demo_triager.triage(_facts(text, agency="EPPD", nature="SUSPICIOUS PERSON"))

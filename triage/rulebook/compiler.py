@@ -225,7 +225,7 @@ def _category(nature: NatureEntry) -> NatureCategory:
         tuple(normalize_nature_code(w.rstrip("$")) + ("$" if w.endswith("$") else "") for w in p.split())
         for p in nature.match
     )
-    return NatureCategory(nature.category, nature.prior, phrases)
+    return NatureCategory(nature.category, nature.prior, phrases, tuple(nature.safety))
 
 
 def _check_examples(reader: NarrativeReader, origins: Sequence[tuple[RuleFile, int, Signal]]) -> None:

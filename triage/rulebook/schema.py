@@ -130,6 +130,8 @@ class NatureEntry(_Strict):
     category: RuleCode
     prior: Probability
     match: list[str] = Field(min_length=1)
+    safety: list[SafetyCode] = Field(default_factory=list)
+    """Safety codes the call type itself raises, whatever the narrative says (THREATS: a threat)."""
     note: str = ""
 
 
