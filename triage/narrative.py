@@ -74,7 +74,7 @@ _RANK: Mapping[Modality, int] = {
 }
 
 _CLAUSE_END = re.compile(r"[.;!?\n:,()\[\]]")
-_DASH = re.compile(r"(?<=\s)-+(?=\s)")
+_DASH = re.compile(r"(?<=\s)(?:-+|/)(?=\s)")
 _ABSENT = frozenset({Modality.NEGATED, Modality.RESOLVED, Modality.REMOTE})
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 _PAST = frozenset({Modality.HISTORICAL, Modality.REMOTE})
@@ -308,7 +308,9 @@ class ClauseBounds(NamedTuple):
     @classmethod
     def of(cls, text: str) -> ClauseBounds:
         spans = [m.span() for m in _CLAUSE_END.finditer(text)]
-        if " -" in text:  # a dash between blanks ends a clause; one inside a word does not
+        if " -" in text or " /" in text:
+            # a dash or a slash between blanks ends a clause (text messages relayed as 'A' / 'B'); one
+            # inside a word does not (W/, S/I, 24/7)
             spans = sorted(spans + [m.span() for m in _DASH.finditer(text)])
         return cls([a for a, _ in spans], [b for _, b in spans], len(text))
 

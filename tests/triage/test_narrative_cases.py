@@ -113,9 +113,6 @@ KNOWN_MISSES = {
     "t23-093": "missed: shots fired by an older man with a rifle, 'IM NOT GOING BACK TO THAT PLACE, ILL DO"
     " IT MYSELF FIRST', not himself since a diagnosis; the veiled suicide statement is not read"
     " (reader: lifts it)",
-    "t23-100": "false alarm: a nursing student asking how the mobile crisis team is dispatched, for a "
-    "paper; 'mobile crisis' under INFO is read as a request for crisis services (reader: lowers"
-    " it)",
     "t23-101": "false alarm, ems not asked: a 15-year-old with asthma and blue lips the family first took "
     "for a panic attack; the panic attack is read as present, the breathing not as an ems need "
     "(reader: no change)",
