@@ -170,14 +170,14 @@ KNOWN_MISSES = {
     "t25-090": "missed: a brother stole a bottle of about 40 Xanax and ran into the woods yelling he would"
     " take every one of them; the ingestion intent by pronoun is not read under LARCENY "
     "(reader: no change)",
-    # Round 11 (t26-t29), scored at first look under the shipped triager of 5cd604e (docs/triage-blind-log.md),
-    # then generalized by kind in round 12; the misses of the rules alone left after that:
+    # Round 11 (t26-t29), scored at first look under the shipped triager of 5cd604e (see
+    # docs/triage-blind-log.md), then generalized by kind in round 12; the rules alone still miss:
     "t26-032": "ems missed: a sister locked in the bathroom with kitchen scissors, 'hay sangre debajo de la "
     "puerta' (blood under the door); blood seen, not a wound named, is not read as an ems need",
-    "t26-034": "ems missed: a client relapsed on fentanyl, using alone in his car, speech very slurred at the "
-    "end of the call; slurred speech while using alone is not read as an overdose in progress",
-    "t27-035": "ems missed: a man of 19 holding a lighter to his forearm, 'multiple fresh burns'; fresh burns "
-    "without blistering or a wound word are not read as needing care",
+    "t26-034": "ems missed: a client relapsed on fentanyl, using alone in his car, speech very "
+    "slurred at the end of the call; slurred speech while using alone is not read as an overdose in progress",
+    "t27-035": "ems missed: a man of 19 holding a lighter to his forearm, 'multiple fresh burns'; "
+    "fresh burns without blistering or a wound word are not read as needing care",
     "t28-042": "missed: a coworker locked in a closet, crying, 'he's here, he found me' at a stranger, 'like "
     "she's somewhere else' (a trauma flashback without the word); 'nobody is threatening her' is read as "
     "a threat (the gate's negation by a negative subject is not read: the safe side)",
