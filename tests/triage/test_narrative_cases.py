@@ -183,6 +183,18 @@ KNOWN_MISSES = {
     "a threat (the gate's negation by a negative subject is not read: the safe side)",
     "t29-005": "false alarm: the call type MH TRANSPORT (a calm person's transport, by the file's label) "
     "reads as a mental-health call; the type alone cannot tell a transport from a crisis",
+    # Round 12 (t30-t32), scored at first look under the shipped triager of b3de021, then generalized by
+    # kind in round 13; the rules alone still miss:
+    "t31-025": "false alarm: a heartbroken ex who says he is not going to hurt himself, his brother with "
+    "him, the caller satisfied; a caller's satisfaction does not clear the signs before it",
+    "t31-082": "false alarm: a cardiac call with anxiety, pacing and 'feel like I'm going to die'; the "
+    "heart signs named do not explain the distress as a medical cause",
+    "t31-090": "false alarm: a teenager after a fender-bender, 'Dad is going to kill me'; the idiom is read "
+    "as a threat and the distress as a crisis",
+    "t31-092": "missed: an ingestion read as past because of 'before first period' (a time word that "
+    "names the school day, not the past)",
+    "t31-104": "false alarm: a party guest asleep on the lawn; the intoxicated CAD flag alone lifts the "
+    "score over the threshold",
 }
 
 
