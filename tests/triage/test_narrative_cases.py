@@ -195,6 +195,62 @@ KNOWN_MISSES = {
     "names the school day, not the past)",
     "t31-104": "false alarm: a party guest asleep on the lawn; the intoxicated CAD flag alone lifts the "
     "score over the threshold",
+    # Round 13 (t33-t35), scored at first look under the shipped triager of 90d463a and unsealed untuned:
+    # every miss of the rules alone, named by the file's own note
+    "t33-003": "missed: veteran reliving combat (reader: fixes it)",
+    "t33-014": "false alarm: angry customer (reader: no change)",
+    "t33-021": "false alarm: hypoglycemia, not OD (reader: fixes it)",
+    "t33-034": "false alarm: dog ate chocolate (reader: fixes it)",
+    "t33-036": "false alarm: negated SI, anger with property damage (reader: no change)",
+    "t33-039": "false alarm: jumping into pool (reader: no change)",
+    "t33-042": "false alarm: administrative, old hold (reader: no change)",
+    "t33-055": "missed: self-harm by cutting with blade, bleeding (reader: fixes it)",
+    "t33-056": "missed: burden talk and asking for a height; plan confirmed in append (reader: fixes it)",
+    "t33-060": "missed: detox request (reader: no change)",
+    "t33-070": "false alarm: intoxication alone (reader: no change)",
+    "t33-073": "false alarm: breakdown = car (reader: no change)",
+    "t33-076": "missed: overdose (reader: fixes it)",
+    "t33-085": "missed: psychosis: messages and thought reading (reader: fixes it)",
+    "t33-089": "missed: bizarre behavior, grandiose mission (reader: fixes it)",
+    "t33-106": "missed: goodbye note (reader: fixes it)",
+    "t34-008": "missed: goodbye statement with gun (reader: fixes it)",
+    "t34-013": "missed: giving things away + goodbye via gaming friend (reader: fixes it)",
+    "t34-014": "ems missed: substance with bizarre behavior + wounds (reader: fixes it)",
+    "t34-020": "missed: preparatory acts (reader: fixes it)",
+    "t34-022": "missed: PTSD flashback (reader: no change)",
+    "t34-034": "false alarm: fight, ordinary (reader: fixes it)",
+    "t34-038": "missed: murder-suicide statement, rifle access (reader: fixes it)",
+    "t34-039": "missed: psychosis via gaming friend, no sleep (reader: no change)",
+    "t34-043": "false alarm: trespass, psych building sound-alike (reader: fixes it)",
+    "t34-053": "missed: putting affairs in order, burden - no clinical words (reader: fixes it)",
+    "t34-059": "missed: barricaded, gun, refusing treatment (reader: fixes it)",
+    "t34-069": "missed: at a height + goodbye post (reader: fixes it)",
+    "t34-075": "missed: request for detox (reader: fixes it)",
+    "t34-101": "missed: psychosis content in append, alarm code (reader: fixes it)",
+    "t34-110": "missed: last-time statement (reader: fixes it)",
+    "t35-002": "missed: self-harm by the act, wound (reader: fixes it)",
+    "t35-007": "missed: burden, stopping meds, withdrawal (reader: fixes it)",
+    "t35-008": "missed: veteran reliving combat (reader: fixes it)",
+    "t35-012": "missed: eating disorder in older adult (reader: fixes it)",
+    "t35-024": "ems missed: teen, goodbye post, pills missing (reader: fixes it)",
+    "t35-036": "missed: giving things away, after statement (reader: fixes it)",
+    "t35-038": "missed: intentional ingestion by caregiver (reader: fixes it)",
+    "t35-042": "missed: delusional mission against a person, gun (reader: fixes it)",
+    "t35-043": "missed: gun held against self (reader: fixes it)",
+    "t35-047": "missed: records call turns to plan in append (reader: no change)",
+    "t35-049": "missed: hypothetical becomes real, loaded rifle (reader: no change)",
+    "t35-050": "false alarm: firearm turn-in for move, weapons present (reader: no change)",
+    "t35-051": "false alarm: sound-alike (reader: fixes it)",
+    "t35-053": "missed: religious delusion, not a scam (reader: fixes it)",
+    "t35-058": "false alarm: records request about past hold (reader: no change)",
+    "t35-062": "missed: method inquiry, burden (reader: fixes it)",
+    "t35-071": "false alarm: idiom clarified, crime victim (reader: no change)",
+    "t35-073": "missed: eating disorder in teen, collapse (reader: fixes it)",
+    "t35-077": "missed: impostor belief; conditional threat (reader: fixes it)",
+    "t35-080": "false alarm: dementia mention, civil only (reader: no change)",
+    "t35-084": "missed: stimulant with paranoia, hammer, property destruction near others (reader: fixes it)",
+    "t35-105": "missed: postpartum psychosis (reader: fixes it)",
+    "t35-110": "missed: self-harm by burning, open wounds (reader: fixes it)",
 }
 
 
@@ -308,6 +364,9 @@ UNTUNED_BELOW_FLOOR: dict[str, str] = {
     # t14 and t16 (below the floor at first look in round 6) were generalized on in round 7; t17-t19
     # (below it in round 7) in round 8; t21 and t22 (below it in round 8) in round 9. Files unsealed
     # untuned below the floor are listed here.
+    "blind_t33-metro2.csv": "round 13, untuned: the rules alone at recall 0.855 (the shipped triager 0.927)",
+    "blind_t34-youth.csv": "round 13, untuned: the rules alone at recall 0.782 (the shipped triager 0.927)",
+    "blind_t35-elder.csv": "round 13, untuned: the rules alone at recall 0.691 (the shipped triager 0.909)",
 }
 
 
