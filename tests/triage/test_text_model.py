@@ -273,6 +273,15 @@ KNOWN_READER_BREACHES = {
     "t33-055": "a man cutting himself in a locked restroom with a box cutter, 'blade secured by officer' at "
     "the end: the rules read no self-harm in 'not done cutting' and the secured blade clears the weapon "
     "(the latest statement wins), so the reader's lift leaves no gate; the file asks for an officer",
+    # round 16 (t42-t44), unsealed untuned: first-look breaches the gate does not read, lifted by the reader
+    "t42-030": "a self-named prophet who must 'baptize the pastor in the creek tonight ... whether he "
+    "wants to or not': a forced act against a person in a religious frame is not read as a threat",
+    "t42-063": "a son smashing every mirror in the house, sister and mother hiding in a back bedroom: "
+    "smashing mirrors is not read as aggression with people present",
+    "t42-106": "a drunk husband leaving to 'put the truck into a tree' after an argument: a suicidal "
+    "drive is not a threat to others by the rules, the file asks for an officer (a drunk driver)",
+    "t43-076": "a man with a gas can 'chosen to burn the harbormaster's boat' with the harbormaster aboard: "
+    "a mission to burn a place with a person in it, by a word order the gate does not read",
 }
 
 
